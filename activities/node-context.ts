@@ -1,0 +1,24 @@
+import type { Logger } from '../lib/logger.js';
+import type { NetGuard } from './net-guard.js';
+
+/** What a node implementation may use; built per attempt by createActivities. */
+export interface NodeContext {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  /** Same for every attempt of this node (and loop item) in this run: safe to send as Idempotency-Key. */
+  idempotencyKey: string;
+  /** `inputs` and the referenced ancestors' outputs, blobs already loaded. */
+  scope: Record<string, unknown>;
+  signal: AbortSignal;
+  heartbeat(details?: unknown): void;
+  sleep(ms: number): Promise<void>;
+  /** Publishes a node.progress or node.token event (batched by the caller's publisher). */
+  progress(type: 'node.progress' | 'node.token', data: Record<string, unknown>): void;
+  netGuard: NetGuard;
+  logger: Logger;
+}
+
+export interface NodeImplementation<P> {
+  run(params: P, ctx: NodeContext): Promise<unknown>;
+}

@@ -1,0 +1,90 @@
+import express, { type Express, type Response } from 'express';
+import helmet from 'helmet';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../lib/logger.js';
+import type { Sql } from '../lib/sql.js';
+import { keyOf, requireApiKey } from './auth.js';
+import { EventHub } from './event-hub.js';
+import { HttpError, errorMiddleware } from './http-error.js';
+import { createRunService, type RunService } from './run-service.js';
+import { flowsRouter } from './routers/flows.js';
+import { runsRouter } from './routers/runs.js';
+import { webhooksRouter } from './routers/webhooks.js';
+
+export interface AppDeps {
+  sql: Sql;
+  client: Client;
+  logger: Logger;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+  apiKeys: readonly string[];
+  bodyLimit?: string;
+  rateLimitPerMinute?: number;
+  keepAliveMs?: number;
+}
+
+export interface App {
+  app: Express;
+  runs: RunService;
+  hub: EventHub;
+  /** Ends open event streams and the LISTEN connection (the caller owns sql and client). */
+  close(): Promise<void>;
+}
+
+/** Builds the Express app (no listen), with its one LISTEN connection started. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const hub = new EventHub(deps.sql);
+  await hub.start();
+  const open = new Set<Response>();
+  const runs = createRunService({ sql: deps.sql, client: deps.client, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.all([
+      deps.sql`SELECT 1`.then(() => 'ok', (e: Error) => e.message),
+      deps.client.connection.workflowService.getSystemInfo({}).then(() => 'ok', (e: Error) => e.message),
+    ]);
+    const [postgres, temporal] = checks;
+    res.status(postgres === 'ok' && temporal === 'ok' ? 200 : 503).json({ postgres, temporal });
+  });
+
+  const api = express.Router();
+  api.use(requireApiKey(deps.apiKeys));
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 600,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => keyOf(req) ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
+      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', 'too many requests; slow down and retry after the Retry-After delay')),
+    }),
+  );
+  api.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
+  api.use('/flows', flowsRouter(deps.sql, runs));
+  api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.keepAliveMs));
+  api.use('/webhooks', webhooksRouter(runs));
+  api.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)));
+  app.use('/api/v1', api);
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(deps.logger));
+
+  return {
+    app,
+    runs,
+    hub,
+    async close() {
+      for (const res of open) res.end();
+      open.clear();
+      await hub.stop();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { checkDatabase, createSql, migrate } from '../lib/sql.js';
+import { connectClient } from '../lib/temporal.js';
+import { fatal } from '../lib/fatal.js';
+import { createApp } from './app.js';
+
+/** `npm run api`: the HTTP API, configured only from the environment. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, 'api');
+  const sql = createSql(config.databaseUrl, { max: 20 });
+  await checkDatabase(sql, config.databaseUrl);
+  await migrate(sql);
+  const { client, connection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const app = await createApp({
+    sql,
+    client,
+    logger,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    apiKeys: config.API_KEYS,
+    bodyLimit: config.BODY_LIMIT,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  });
+  const host = config.HOST ?? (config.API_KEYS.length ? '0.0.0.0' : '127.0.0.1');
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.app.listen(config.PORT, host, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`) : err),
+    );
+  });
+  if (!config.API_KEYS.length) logger.warn({ host }, 'API_KEYS is not set: the API listens on loopback only and needs no key');
+  logger.info({ url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}` }, 'api listening');
+
+  const stop = async () => {
+    logger.info('api stopping');
+    server.close();
+    await app.close();
+    server.closeAllConnections();
+    await connection.close();
+    await sql.end({ timeout: 5 });
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch(fatal);

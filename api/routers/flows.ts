@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import type { Sql } from '../../lib/sql.js';
+import { checkDefinition, createFlow, deleteFlow, getFlow, listFlows, updateFlow } from '../flow-store.js';
+import { notFound } from '../http-error.js';
+import { parseBody } from '../validation.js';
+import { runRequestSchema, type RunService } from '../run-service.js';
+import { z } from 'zod';
+
+const waitSchema = z.coerce.number().min(0).max(300);
+
+export function flowsRouter(sql: Sql, runs: RunService): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const def = await checkDefinition(sql, req.body);
+    res.status(201).json(await createFlow(sql, def));
+  });
+
+  router.get('/', async (_req, res) => {
+    res.json({ flows: await listFlows(sql) });
+  });
+
+  router.get('/:flow', async (req, res) => {
+    const version = req.query.version === undefined ? undefined : parseBody(z.coerce.number().int().positive(), req.query.version, 'version');
+    const flow = await getFlow(sql, req.params.flow, version);
+    if (!flow) throw notFound(`flow "${req.params.flow}"`);
+    res.json(flow);
+  });
+
+  router.put('/:flow', async (req, res) => {
+    const def = await checkDefinition(sql, req.body);
+    res.json(await updateFlow(sql, req.params.flow, def));
+  });
+
+  router.delete('/:flow', async (req, res) => {
+    await deleteFlow(sql, req.params.flow);
+    res.status(204).end();
+  });
+
+  router.post('/:flow/runs', async (req, res) => {
+    const body = parseBody(runRequestSchema, req.body ?? {});
+    const origin = req.header('x-tempoflow-origin') === 'cli' ? 'cli' : 'api';
+    const started = await runs.start(req.params.flow, body, origin);
+    if (req.query.wait === undefined) {
+      res.status(202).json(started);
+      return;
+    }
+    await runs.waitFor(started.runId, parseBody(waitSchema, req.query.wait, 'wait'));
+    const view = await runs.get(started.runId);
+    const done = view.status === 'completed' || view.status === 'failed' || view.status === 'cancelled';
+    res.status(done ? 200 : 202).json(view);
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { Sql } from '../../lib/sql.js';
+import type { EventHub } from '../event-hub.js';
+import { notFound } from '../http-error.js';
+import type { RunService } from '../run-service.js';
+import { streamRunEvents } from '../sse.js';
+import { parseBody } from '../validation.js';
+
+const listSchema = z.object({
+  flow: z.string().min(1).max(200).optional(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+const approvalSchema = z.object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() }).strict();
+
+export function runsRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<Response>, keepAliveMs?: number): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    res.json({ runs: await runs.list(parseBody(listSchema, req.query, 'query')) });
+  });
+
+  router.get('/:runId', async (req, res) => {
+    res.json(await runs.get(req.params.runId));
+  });
+
+  router.get('/:runId/events', async (req, res) => {
+    const [known] = await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
+    if (!known) throw notFound(`run "${req.params.runId}"`);
+    streamRunEvents({ sql, hub, open, keepAliveMs }, req, res, req.params.runId);
+  });
+
+  router.post('/:runId/cancel', async (req, res) => {
+    await runs.cancel(req.params.runId);
+    res.status(202).json({ runId: req.params.runId, status: 'cancelling' });
+  });
+
+  router.post('/:runId/approvals/:nodeId', async (req, res) => {
+    const body = parseBody(approvalSchema, req.body ?? {});
+    res.json(await runs.approve(req.params.runId, req.params.nodeId, body));
+  });
+
+  return router;
+}

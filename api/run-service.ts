@@ -1,0 +1,251 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  APPROVE_UPDATE,
+  STATE_QUERY,
+  WORKFLOW_TYPE,
+  applyTweaks,
+  validateFlow,
+  type NodeState,
+  type RunFlowInput,
+  type RunOrigin,
+  type RunState,
+} from '../flow/index.js';
+import { checkJsonata } from '../activities/nodes/jsonata.js';
+import { derefDeep } from '../lib/blobs.js';
+import { readEvents } from '../lib/event-log.js';
+import type { Sql } from '../lib/sql.js';
+import { FLOW_ID_KEY, FLOW_NAME_KEY, FLOW_VERSION_KEY, runStatusOf } from '../lib/temporal.js';
+import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
+import { HttpError, notFound } from './http-error.js';
+
+export const runRequestSchema = z
+  .object({
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    tweaks: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    version: z.number().int().positive().optional(),
+    priority: z.number().int().min(1).max(5).optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    fairnessKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type RunRequest = z.infer<typeof runRequestSchema>;
+
+export interface RunServiceDeps {
+  sql: Sql;
+  client: Client;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+}
+
+export type RunView = RunState & { workflowId: string; links: RunLinks; origin?: string };
+export interface RunLinks {
+  self: string;
+  events: string;
+  temporalUi: string;
+}
+
+export const workflowIdOf = (runId: string) => `run-${runId}`;
+
+export function createRunService(deps: RunServiceDeps) {
+  const { sql, client } = deps;
+
+  const links = (runId: string): RunLinks => ({
+    self: `/api/v1/runs/${runId}`,
+    events: `/api/v1/runs/${runId}/events`,
+    temporalUi: `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowIdOf(runId))}`,
+  });
+
+  async function start(flowRef: string, request: RunRequest, origin: RunOrigin, extra: Pick<RunFlowInput, 'reuse' | 'rerunOf' | 'fromNode'> = {}) {
+    const flow = await getFlow(sql, flowRef, request.version);
+    if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
+    const tweaked = applyTweaks(flow.definition, request.tweaks);
+    if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
+    if (request.tweaks) {
+      const checked = validateFlow(tweaked.definition, { checkExpression: checkJsonata });
+      if (!checked.ok) throw invalidFlow(checked.problems.map((p) => ({ ...p, path: p.path.replace(/^\$/, '$.tweaks→definition') })));
+    }
+    const library = await resolveLibrary(sql, tweaked.definition);
+    const runId = request.idempotencyKey
+      ? createHash('sha256').update(`${flow.id}\u0000${request.idempotencyKey}`).digest('hex').slice(0, 32)
+      : randomUUID().replace(/-/g, '');
+    const input: RunFlowInput = {
+      runId,
+      flow: { ...pin(flow), definition: tweaked.definition },
+      inputs: request.inputs ?? {},
+      library,
+      priority: request.priority,
+      fairnessKey: request.fairnessKey,
+      origin,
+      ...extra,
+    };
+    const workflowId = workflowIdOf(runId);
+    try {
+      await client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: FLOW_ID_KEY, value: flow.id },
+          { key: FLOW_NAME_KEY, value: flow.name },
+          { key: FLOW_VERSION_KEY, value: flow.version },
+        ],
+        memo: { origin, ...(extra.rerunOf ? { rerunOf: extra.rerunOf, fromNode: extra.fromNode } : {}) },
+        staticSummary: `${flow.name} v${flow.version} · ${summarizeInputs(input.inputs)}`,
+        staticDetails: describeFlow(input),
+        priority: { priorityKey: request.priority ?? 3, fairnessKey: request.fairnessKey },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    await sql`
+      INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, origin)
+      VALUES (${runId}, ${workflowId}, ${flow.id}, ${flow.name}, ${flow.version}, 'running', ${origin})
+      ON CONFLICT (run_id) DO NOTHING`;
+    return { runId, workflowId, flowId: flow.id, flowName: flow.name, flowVersion: flow.version, status: 'running' as const, links: links(runId) };
+  }
+
+  /** The run's state: from the workflow while it runs, from Postgres once it closed (no worker needed). */
+  async function get(runId: string): Promise<RunView> {
+    const [row] = await sql<{ workflow_id: string; flow_id: string; flow_name: string; flow_version: number; status: string; origin: string; state: RunState | null }[]>`
+      SELECT workflow_id, flow_id, flow_name, flow_version, status, origin, state FROM runs WHERE run_id = ${runId}`;
+    let state = row?.state ?? undefined;
+    if (!state) {
+      const handle = client.workflow.getHandle(workflowIdOf(runId));
+      let description;
+      try {
+        description = await handle.describe();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') throw notFound(`run "${runId}"`);
+        throw err;
+      }
+      const status = runStatusOf(description.status.name);
+      if (status === 'running') {
+        state = await handle.query<RunState>(STATE_QUERY).catch(() => undefined);
+      }
+      state ??= {
+        runId,
+        flowId: row?.flow_id ?? '',
+        flowName: row?.flow_name ?? '',
+        flowVersion: row?.flow_version ?? 0,
+        status,
+        nodes: {},
+        outputs: {},
+      };
+      if (state.status === 'running' && status !== 'running') state = { ...state, status };
+    }
+    const nodes = await mergeEventFacts(runId, state.nodes);
+    const outputs = (await derefDeep(sql, state.outputs)) as Record<string, unknown>;
+    const derefNodes = Object.fromEntries(
+      await Promise.all(Object.entries(nodes).map(async ([id, n]) => [id, n.output === undefined ? n : { ...n, output: await derefDeep(sql, n.output) }] as const)),
+    );
+    return { ...state, nodes: derefNodes, outputs, workflowId: workflowIdOf(runId), links: links(runId), ...(row ? { origin: row.origin } : {}) };
+  }
+
+  /** Attempts and retrying come from activity events (the workflow learns them only at the end). */
+  async function mergeEventFacts(runId: string, nodes: Record<string, NodeState>): Promise<Record<string, NodeState>> {
+    const rows = await sql<{ node_id: string; attempts: number; last_type: string }[]>`
+      SELECT node_id, MAX(attempt) AS attempts,
+             (ARRAY_AGG(type ORDER BY seq DESC))[1] AS last_type
+      FROM run_events WHERE run_id = ${runId} AND node_id IS NOT NULL AND type IN ('node.started', 'node.retrying', 'node.completed', 'node.failed')
+      GROUP BY node_id`;
+    const merged = { ...nodes };
+    for (const r of rows) {
+      const n = merged[r.node_id];
+      if (!n) continue;
+      const attempts = Math.max(n.attempts ?? 0, Number(r.attempts ?? 0));
+      const status = n.status === 'running' && r.last_type === 'node.retrying' ? 'retrying' : n.status;
+      merged[r.node_id] = { ...n, attempts, status };
+    }
+    return merged;
+  }
+
+  async function cancel(runId: string): Promise<void> {
+    const view = await get(runId);
+    if (view.status !== 'running' && view.status !== 'waiting') throw new HttpError(409, 'conflict', `run "${runId}" is ${view.status}, not running`);
+    await client.workflow.getHandle(workflowIdOf(runId)).cancel();
+  }
+
+  async function approve(runId: string, nodeId: string, decision: { approved: boolean; comment?: string; by?: string }) {
+    await get(runId);
+    try {
+      return await client.workflow.getHandle(workflowIdOf(runId)).executeUpdate(APPROVE_UPDATE, { args: [{ nodeId, ...decision }] });
+    } catch (err) {
+      const message = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new HttpError(409, 'conflict', /not waiting/.test(message) ? message : `node "${nodeId}" is not waiting for an approval (${message})`);
+    }
+  }
+
+  /** Waits up to `seconds` for the run to close; resolves either way. */
+  async function waitFor(runId: string, seconds: number): Promise<void> {
+    const handle = client.workflow.getHandle(workflowIdOf(runId));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      handle.result().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async function list(filter: { flow?: string; status?: string; limit: number }) {
+    const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+    if (filter.flow) {
+      const flow = await getFlow(sql, filter.flow);
+      clauses.push(flow ? `FlowId = '${flow.id}'` : `FlowName = '${filter.flow.replace(/'/g, '')}'`);
+    }
+    const statusMap: Record<string, string> = { running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled' };
+    if (filter.status) clauses.push(`ExecutionStatus = '${statusMap[filter.status]}'`);
+    const runs = [];
+    for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(filter.limit, 1000) })) {
+      const runId = wf.workflowId.replace(/^run-/, '');
+      runs.push({
+        runId,
+        workflowId: wf.workflowId,
+        flowId: wf.typedSearchAttributes.get(FLOW_ID_KEY),
+        flowName: wf.typedSearchAttributes.get(FLOW_NAME_KEY),
+        flowVersion: wf.typedSearchAttributes.get(FLOW_VERSION_KEY),
+        status: runStatusOf(wf.status.name),
+        startedAt: wf.startTime.toISOString(),
+        closedAt: wf.closeTime?.toISOString() ?? null,
+        links: links(runId),
+      });
+      if (runs.length >= filter.limit) break;
+    }
+    return runs;
+  }
+
+  async function events(runId: string, after: number) {
+    return readEvents(sql, runId, after);
+  }
+
+  return { start, get, cancel, approve, waitFor, list, events, links };
+}
+
+export type RunService = ReturnType<typeof createRunService>;
+
+function summarizeInputs(inputs: Record<string, unknown>): string {
+  const text = JSON.stringify(inputs);
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+}
+
+function describeFlow(input: RunFlowInput): string {
+  const def = input.flow.definition;
+  const nodes = def.nodes.map((n) => `| ${n.id} | ${n.type} | ${n.onError ?? 'fail'} |`);
+  const edges = def.edges.map((e) => `- ${e.source}${e.sourceHandle ? ` (${e.sourceHandle})` : ''} → ${e.target}`);
+  return [
+    `### ${input.flow.name} v${input.flow.version}`,
+    def.description ?? '',
+    `Origin: ${input.origin}${input.rerunOf ? ` · re-run of ${input.rerunOf} from ${input.fromNode}` : ''}`,
+    '',
+    '| node | type | onError |',
+    '|---|---|---|',
+    ...nodes,
+    '',
+    '**Edges**',
+    ...edges,
+  ].join('\n');
+}

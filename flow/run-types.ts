@@ -1,0 +1,137 @@
+import type { FlowDefinition, GraphDef } from './schema.js';
+
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type NodeStatus = 'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+export const EVENT_TYPES = [
+  'run.started',
+  'node.started',
+  'node.progress',
+  'node.token',
+  'node.retrying',
+  'node.completed',
+  'node.failed',
+  'node.skipped',
+  'node.waiting',
+  'node.cancelled',
+  'run.completed',
+  'run.failed',
+  'run.cancelled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const TERMINAL_RUN_EVENTS: readonly EventType[] = ['run.completed', 'run.failed', 'run.cancelled'];
+
+/** An event before the log numbers it. `key` makes writing it idempotent (retried writers). */
+export interface EventDraft {
+  type: EventType;
+  key: string;
+  nodeId?: string;
+  attempt?: number;
+  ts: string;
+  data?: Record<string, unknown>;
+}
+
+export interface NodeError {
+  message: string;
+  type?: string;
+}
+
+export interface NodeState {
+  status: NodeStatus;
+  attempts: number;
+  output?: unknown;
+  error?: NodeError;
+  reused?: boolean;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface RunState {
+  runId: string;
+  flowId: string;
+  flowName: string;
+  flowVersion: number;
+  status: RunStatus;
+  nodes: Record<string, NodeState>;
+  outputs: Record<string, unknown>;
+  error?: NodeError & { nodeId?: string };
+}
+
+/** A stored flow version resolved at run start, so every subflow and loop body of a run is pinned. */
+export interface PinnedFlow {
+  flowId: string;
+  name: string;
+  version: number;
+  definition: FlowDefinition;
+}
+
+export type RunOrigin = 'api' | 'webhook' | 'cli' | 'rerun' | 'subflow' | 'schedule';
+
+export interface RunFlowInput {
+  runId: string;
+  flow: PinnedFlow;
+  inputs: Record<string, unknown>;
+  /** Other flows this run may start (subflows, loop bodies), by name. */
+  library: Record<string, PinnedFlow>;
+  priority?: number;
+  fairnessKey?: string;
+  origin: RunOrigin;
+  /** Outputs of nodes that a re-run takes from an earlier run instead of executing them. */
+  reuse?: Record<string, { output: unknown; attempts: number }>;
+  rerunOf?: string;
+  fromNode?: string;
+  /** Children (loop items) publish no per-node events. */
+  quiet?: boolean;
+  parent?: { runId: string; nodeId: string };
+}
+
+export interface RunLoopInput {
+  runId: string;
+  nodeId: string;
+  body: GraphDef;
+  items: ItemsSource;
+  offset: number;
+  count: number;
+  concurrency: number;
+  library: Record<string, PinnedFlow>;
+  priority?: number;
+  fairnessKey?: string;
+}
+
+/** Loop items inline, or stored as a blob (large item lists never enter history whole). */
+export type ItemsSource = { items: unknown[] } | { ref: BlobRef };
+
+export interface BlobRef {
+  $tempoflowBlob: string;
+  size: number;
+}
+
+export function isBlobRef(value: unknown): value is BlobRef {
+  return typeof value === 'object' && value !== null && typeof (value as BlobRef).$tempoflowBlob === 'string';
+}
+
+/** Input of every node activity. Params are unresolved: placeholders and secrets resolve inside the activity. */
+export interface NodeActivityInput {
+  runId: string;
+  nodeId: string;
+  type: string;
+  params: Record<string, unknown>;
+  /** Values placeholders may name: `inputs` and the outputs (or blob refs) of referenced ancestors. */
+  scope: Record<string, unknown>;
+  maximumAttempts: number;
+  /** Distinguishes loop items in idempotency keys and event keys. */
+  itemIndex?: number;
+  quiet?: boolean;
+}
+
+export interface NodeActivityResult {
+  output: unknown;
+  attempt: number;
+}
+
+export const DEFAULT_PRIORITY = 3;
+
+/** Names of the workflow's handlers, shared with the API (which must not import workflow code). */
+export const WORKFLOW_TYPE = 'runFlow';
+export const STATE_QUERY = 'state';
+export const APPROVE_UPDATE = 'approve';

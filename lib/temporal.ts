@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+export const FLOW_ID_KEY = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
+export const FLOW_NAME_KEY = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
+export const FLOW_VERSION_KEY = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
+
+export class TemporalConnectError extends Error {
+  override name = 'TemporalConnectError';
+}
+
+export async function connectClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 5000 });
+    return { client: new Client({ connection, namespace }), connection };
+  } catch (cause) {
+    throw new TemporalConnectError(`Temporal at ${address} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`, { cause });
+  }
+}
+
+/** Temporal's execution status as a Tempoflow run status. */
+export function runStatusOf(temporalStatus: string | undefined): 'running' | 'completed' | 'failed' | 'cancelled' {
+  switch (temporalStatus) {
+    case 'RUNNING':
+      return 'running';
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}

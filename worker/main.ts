@@ -1,0 +1,39 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { checkDatabase, createSql, migrate } from '../lib/sql.js';
+import { fatal } from '../lib/fatal.js';
+import { createWorker } from './create-worker.js';
+
+/** `npm run worker`: one worker process, configured only from the environment. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, 'worker');
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const sql = createSql(config.databaseUrl, { max: 20 });
+  await checkDatabase(sql, config.databaseUrl);
+  await migrate(sql);
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  } catch (cause) {
+    throw new Error(`Temporal at ${config.TEMPORAL_ADDRESS} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`, { cause });
+  }
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: { sql, logger, httpAllowHosts: config.HTTP_ALLOW_HOSTS, blobThresholdBytes: config.BLOB_THRESHOLD_BYTES },
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_WORKFLOW_TASKS,
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE as never,
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
+  // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.
+  await worker.run();
+  await connection.close();
+  await sql.end({ timeout: 5 });
+  logger.info('worker stopped');
+}
+
+main().catch(fatal);

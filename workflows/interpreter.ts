@@ -1,0 +1,504 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import {
+  DEFAULT_PRIORITY,
+  HEARTBEAT_NODE_TYPES,
+  buildGraph,
+  descendants,
+  edgeBranch,
+  findPlaceholders,
+  getPath,
+  isBlobRef,
+  parseDuration,
+  readiness,
+  resolvePlaceholders,
+  type EdgeDef,
+  type EdgeState,
+  type GraphDef,
+  type NodeActivityInput,
+  type NodeActivityResult,
+  type NodeDef,
+  type NodeError,
+  type NodeState,
+  type PinnedFlow,
+  type RunFlowInput,
+  type RunLoopInput,
+  type RunState,
+} from '../flow/index.js';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
+import type { Outbox } from './outbox.js';
+
+export interface InterpretOptions {
+  runId: string;
+  graph: GraphDef;
+  inputs: Record<string, unknown>;
+  library: Record<string, PinnedFlow>;
+  priority?: number;
+  fairnessKey?: string;
+  outbox: Outbox;
+  /** Set for a loop item: keys activity ids and idempotency keys, silences per-node events. */
+  itemIndex?: number;
+  reuse?: RunFlowInput['reuse'];
+  /** Approval decisions, filled by the update handler of runFlow. */
+  decisions?: Map<string, ApprovalDecision>;
+  onChange?: () => void;
+}
+
+export interface InterpretResult {
+  status: 'completed' | 'failed' | 'cancelled';
+  nodes: Record<string, NodeState>;
+  outputs: Record<string, unknown>;
+  error?: RunState['error'];
+}
+
+type Lookup = (root: string, path: (string | number)[]) => { found: true; value: unknown } | { found: false; reason: string };
+
+const DEFAULT_TIMEOUT = '10m';
+const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
+const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
+const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
+const DEFAULT_RETRY = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
+
+/**
+ * Interprets one graph. Each node has its own state and output slot; a node starts as soon as every
+ * incoming edge is settled and at least one is live, so there is no layer barrier between branches.
+ * Everything here is deterministic: ordering derives from the definition and from history.
+ */
+export class GraphRun {
+  readonly graph;
+  readonly states = new Map<string, NodeState>();
+  private readonly outputs = new Map<string, unknown>();
+  private readonly conditionValues = new Map<string, boolean>();
+  private readonly running = new Map<string, CancellationScope>();
+  private readonly ancestorCache = new Map<string, Set<string>>();
+  private fatal: RunState['error'] | undefined;
+
+  constructor(private readonly o: InterpretOptions) {
+    this.graph = buildGraph(o.graph);
+    for (const id of this.graph.order) this.states.set(id, { status: 'pending', attempts: 0 });
+  }
+
+  get quiet(): boolean {
+    return this.o.itemIndex !== undefined;
+  }
+
+  snapshot(): Pick<InterpretResult, 'nodes' | 'outputs'> {
+    return { nodes: Object.fromEntries(this.states), outputs: this.runOutputs() };
+  }
+
+  isWaiting(nodeId: string): boolean {
+    return this.states.get(nodeId)?.status === 'waiting';
+  }
+
+  anyWaiting(): boolean {
+    return [...this.states.values()].some((s) => s.status === 'waiting');
+  }
+
+  anyRunning(): boolean {
+    return [...this.states.values()].some((s) => s.status === 'running' || s.status === 'retrying');
+  }
+
+  async run(): Promise<InterpretResult> {
+    for (const [id, reused] of Object.entries(this.o.reuse ?? {})) {
+      if (!this.states.has(id)) continue;
+      this.outputs.set(id, reused.output);
+      this.recordCondition(id, reused.output);
+      this.set(id, { status: 'completed', attempts: reused.attempts, output: reused.output, reused: true });
+      this.event('node.completed', id, { reused: true });
+    }
+    this.pump(this.graph.order);
+    try {
+      await condition(() => this.running.size === 0 || this.fatal !== undefined);
+      if (this.fatal) {
+        for (const scope of this.running.values()) scope.cancel();
+        await condition(() => this.running.size === 0);
+      }
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      // The run was cancelled: let every node settle as cancelled before reporting.
+      await CancellationScope.nonCancellable(() => condition(() => this.running.size === 0));
+      for (const [id, s] of this.states) if (s.status === 'pending') this.set(id, { ...s, status: 'cancelled' });
+      return { status: 'cancelled', ...this.snapshot() };
+    }
+    if (this.fatal) {
+      for (const [id, s] of this.states) if (s.status === 'pending') this.set(id, { ...s, status: 'cancelled' });
+      return { status: 'failed', ...this.snapshot(), error: this.fatal };
+    }
+    return { status: 'completed', ...this.snapshot() };
+  }
+
+  private runOutputs(): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    for (const id of this.graph.order) {
+      const node = this.graph.nodes.get(id)!;
+      if (node.type === 'output' && this.states.get(id)!.status === 'completed') {
+        outputs[typeof node.params?.name === 'string' ? node.params.name : id] = this.outputs.get(id);
+      }
+    }
+    return outputs;
+  }
+
+  private set(id: string, state: NodeState): void {
+    this.states.set(id, state);
+    this.o.onChange?.();
+  }
+
+  private event(type: Parameters<Outbox['emit']>[0], nodeId: string, data?: Record<string, unknown>, attempt?: number): void {
+    if (this.quiet) return;
+    this.o.outbox.emit(type, `${type}:${nodeId}`, { nodeId, attempt, data });
+  }
+
+  private edgeState(edge: EdgeDef): EdgeState {
+    const source = this.states.get(edge.source)!;
+    if (source.status === 'completed') {
+      const branch = edgeBranch(edge, this.graph.nodes.get(edge.source));
+      if (branch === undefined) return 'live';
+      return this.conditionValues.get(edge.source) === (branch === 'true') ? 'live' : 'dead';
+    }
+    if (source.status === 'skipped' || source.status === 'failed' || source.status === 'cancelled') return 'dead';
+    return 'waiting';
+  }
+
+  /** Starts or skips every pending node among `candidates` (and what a skip unblocks). */
+  private pump(candidates: Iterable<string>): void {
+    const work = [...candidates];
+    while (work.length > 0 && !this.fatal) {
+      const id = work.shift()!;
+      const state = this.states.get(id)!;
+      if (state.status !== 'pending') continue;
+      const verdict = readiness(this.graph.incoming.get(id)!.map((e) => this.edgeState(e)));
+      if (verdict === 'skip') {
+        this.set(id, { ...state, status: 'skipped' });
+        this.event('node.skipped', id);
+        work.push(...this.graph.outgoing.get(id)!.map((e) => e.target));
+      } else if (verdict === 'run') {
+        this.start(id);
+      }
+    }
+  }
+
+  private start(id: string): void {
+    const node = this.graph.nodes.get(id)!;
+    const startedAt = new Date().toISOString();
+    this.set(id, { status: 'running', attempts: 1, startedAt });
+    const scope = new CancellationScope();
+    this.running.set(id, scope);
+    scope
+      .run(() => this.execute(node))
+      .then(
+        ({ output, attempts }) => {
+          this.outputs.set(id, output);
+          this.recordCondition(id, output);
+          this.set(id, { status: 'completed', attempts, output, startedAt, endedAt: new Date().toISOString() });
+        },
+        (err: unknown) => this.onNodeError(node, startedAt, err),
+      )
+      .finally(() => {
+        this.running.delete(id);
+        if (!this.fatal) this.pump(this.graph.outgoing.get(id)!.map((e) => e.target));
+      });
+  }
+
+  private recordCondition(id: string, output: unknown): void {
+    if (this.graph.nodes.get(id)?.type === 'condition') this.conditionValues.set(id, (output as { value?: unknown })?.value === true);
+  }
+
+  private onNodeError(node: NodeDef, startedAt: string, err: unknown): void {
+    const endedAt = new Date().toISOString();
+    const prev = this.states.get(node.id)!;
+    if (isCancellation(err)) {
+      this.set(node.id, { ...prev, status: 'cancelled', endedAt });
+      this.event('node.cancelled', node.id);
+      return;
+    }
+    const { error, attempts } = describeError(err, prev.attempts);
+    this.set(node.id, { status: 'failed', attempts, error, startedAt, endedAt });
+    this.event('node.failed', node.id, { error }, attempts);
+    if (node.onError === 'continue') {
+      for (const d of descendants(this.graph, node.id)) {
+        const s = this.states.get(d)!;
+        if (s.status !== 'pending') continue;
+        this.set(d, { ...s, status: 'skipped' });
+        this.event('node.skipped', d, { reason: `${node.id} failed` });
+      }
+    } else if (!this.fatal) {
+      this.fatal = { ...error, nodeId: node.id };
+    }
+  }
+
+  // ---- node execution -------------------------------------------------------------------------
+
+  private async execute(node: NodeDef): Promise<{ output: unknown; attempts: number }> {
+    const params = this.effectiveParams(node);
+    switch (node.type) {
+      case 'input': {
+        const name = typeof params.name === 'string' ? params.name : undefined;
+        const value = name === undefined ? this.o.inputs : this.o.inputs[name];
+        this.event('node.started', node.id, undefined, 1);
+        this.event('node.completed', node.id, undefined, 1);
+        return { output: value === undefined ? (params.default ?? null) : value, attempts: 1 };
+      }
+      case 'output':
+      case 'template': {
+        const inline = this.tryResolve(params);
+        if (inline.ok) {
+          this.event('node.started', node.id, undefined, 1);
+          this.event('node.completed', node.id, undefined, 1);
+          const output = node.type === 'template' ? String((inline.value as { template?: unknown }).template ?? '') : ((inline.value as { value?: unknown }).value ?? null);
+          return { output, attempts: 1 };
+        }
+        return this.activity(node, params);
+      }
+      case 'delay':
+        return this.delay(node, params);
+      case 'approval':
+        return this.approval(node, params);
+      case 'subflow':
+        return this.subflow(node, params);
+      case 'loop':
+        return this.loop(node, params);
+      default:
+        return this.activity(node, params);
+    }
+  }
+
+  /** Params with `targetHandle` edges filled in as whole placeholders (so values keep their type). */
+  private effectiveParams(node: NodeDef): Record<string, unknown> {
+    const params: Record<string, unknown> = { ...(node.params ?? {}) };
+    for (const edge of this.graph.incoming.get(node.id)!) {
+      if (edge.targetHandle && this.edgeState(edge) === 'live') params[edge.targetHandle] = `{{${edge.source}}}`;
+    }
+    return params;
+  }
+
+  private lookup: Lookup = (root, path) => {
+    if (root === 'secrets') return { found: false, reason: 'secrets resolve only inside activities' };
+    let value: unknown = root === 'inputs' ? this.o.inputs : this.outputs.get(root);
+    if (root !== 'inputs' && !this.outputs.has(root)) return { found: true, value: undefined };
+    for (const key of path) {
+      if (isBlobRef(value)) return { found: false, reason: 'value is stored outside history' };
+      value = getPath(value, [key]);
+    }
+    if (isBlobRef(value)) return { found: false, reason: 'value is stored outside history' };
+    return { found: true, value };
+  };
+
+  private tryResolve(params: Record<string, unknown>): { ok: true; value: Record<string, unknown> } | { ok: false } {
+    try {
+      return { ok: true, value: resolvePlaceholders(params, (ref) => this.lookup(ref.root, ref.path)) as Record<string, unknown> };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /** Resolves params of a workflow-run node, asking an activity when a value lives in a blob. */
+  private async resolveForWorkflow(node: NodeDef, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const inline = this.tryResolve(params);
+    if (inline.ok) return inline.value;
+    const { resolveParams } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: DEFAULT_RETRY, summary: `${node.id} · resolve params` });
+    return resolveParams(this.activityInput(node, params));
+  }
+
+  private scopeFor(node: NodeDef, params: Record<string, unknown>): Record<string, unknown> {
+    const roots = new Set(findPlaceholders(params).map((r) => r.root));
+    if (node.type === 'transform' || node.type === 'condition') {
+      const expression = String(params.expression ?? '');
+      for (const id of this.ancestorsOf(node.id)) if (expression.includes(id)) roots.add(id);
+    }
+    const scope: Record<string, unknown> = { inputs: this.o.inputs };
+    for (const root of roots) if (this.outputs.has(root)) scope[root] = this.outputs.get(root);
+    return scope;
+  }
+
+  private ancestorsOf(id: string): Set<string> {
+    let set = this.ancestorCache.get(id);
+    if (!set) {
+      set = new Set<string>();
+      const stack = this.graph.incoming.get(id)!.map((e) => e.source);
+      while (stack.length) {
+        const a = stack.pop()!;
+        if (set.has(a)) continue;
+        set.add(a);
+        stack.push(...this.graph.incoming.get(a)!.map((e) => e.source));
+      }
+      this.ancestorCache.set(id, set);
+    }
+    return set;
+  }
+
+  private activityInput(node: NodeDef, params: Record<string, unknown>): NodeActivityInput {
+    return {
+      runId: this.o.runId,
+      nodeId: node.id,
+      type: node.type,
+      params,
+      scope: this.scopeFor(node, params),
+      maximumAttempts: node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts,
+      itemIndex: this.o.itemIndex,
+      quiet: this.quiet,
+    };
+  }
+
+  private activityOptions(node: NodeDef): ActivityOptions {
+    const retry = { ...DEFAULT_RETRY, ...node.retry };
+    return {
+      activityId: this.o.itemIndex === undefined ? node.id : `${this.o.itemIndex}.${node.id}`,
+      summary: `${node.id} · ${node.type}`,
+      startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
+      heartbeatTimeout: HEARTBEAT_NODE_TYPES.includes(node.type) ? '10s' : undefined,
+      retry: { ...retry, maximumAttempts: retry.maximumAttempts === 0 ? undefined : retry.maximumAttempts },
+      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
+      // Wait for the activity to acknowledge, so no node event can land after the run's terminal event.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    };
+  }
+
+  private async activity(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+    const activities = proxyActivities<Activities>(this.activityOptions(node));
+    const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+    const result = await run(this.activityInput(node, params));
+    return { output: result.output, attempts: result.attempt };
+  }
+
+  private async delay(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+    const resolved = await this.resolveForWorkflow(node, params);
+    const ms = parseDuration(String(resolved.duration));
+    if (ms === undefined) throw ApplicationFailure.nonRetryable(`${node.id}: duration "${String(resolved.duration)}" is not a duration`, WORKFLOW_ERRORS.InvalidParams);
+    this.event('node.started', node.id, { durationMs: ms }, 1);
+    await sleep(ms, { summary: `${node.id} · delay ${String(resolved.duration)}` });
+    this.event('node.completed', node.id, undefined, 1);
+    return { output: null, attempts: 1 };
+  }
+
+  private async approval(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+    const decisions = this.o.decisions;
+    if (!decisions) throw ApplicationFailure.nonRetryable(`${node.id}: approvals are not supported inside loop bodies`, WORKFLOW_ERRORS.InvalidParams);
+    const timeout = typeof params.timeout === 'string' ? params.timeout : undefined;
+    const prev = this.states.get(node.id)!;
+    this.set(node.id, { ...prev, status: 'waiting' });
+    this.event('node.waiting', node.id, { message: params.message ?? null, timeout: timeout ?? null });
+    const summary = { summary: `${node.id} · approval` };
+    const decided = timeout ? await condition(() => decisions.has(node.id), timeout, summary) : (await condition(() => decisions.has(node.id)), true);
+    this.set(node.id, { ...this.states.get(node.id)!, status: 'running' });
+    if (!decided) throw ApplicationFailure.nonRetryable(`approval "${node.id}" timed out after ${timeout}`, WORKFLOW_ERRORS.ApprovalTimedOut);
+    const decision = decisions.get(node.id)!;
+    this.event('node.completed', node.id, { approved: decision.approved }, 1);
+    return { output: decision, attempts: 1 };
+  }
+
+  private pinned(name: string, nodeId: string): PinnedFlow {
+    const flow = this.o.library[name];
+    if (!flow) throw ApplicationFailure.nonRetryable(`${nodeId}: flow "${name}" was not resolved when the run started`, WORKFLOW_ERRORS.UnknownFlow);
+    return flow;
+  }
+
+  private childPrefix(node: NodeDef): string {
+    return this.o.itemIndex === undefined ? `${this.o.runId}.${node.id}` : `${this.o.runId}.${this.o.itemIndex}.${node.id}`;
+  }
+
+  private async subflow(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+    const resolved = await this.resolveForWorkflow(node, params);
+    const flow = this.pinned(String(resolved.flow), node.id);
+    const runId = this.childPrefix(node);
+    this.event('node.started', node.id, { childRunId: runId }, 1);
+    const result = await executeChild('runFlow', {
+      workflowId: `run-${runId}`,
+      args: [
+        {
+          runId,
+          flow,
+          inputs: (resolved.inputs ?? {}) as Record<string, unknown>,
+          library: this.o.library,
+          priority: node.priority ?? this.o.priority,
+          fairnessKey: this.o.fairnessKey,
+          origin: 'subflow',
+          parent: { runId: this.o.runId, nodeId: node.id },
+          quiet: this.quiet,
+        } satisfies RunFlowInput,
+      ],
+      staticSummary: `${node.id} · subflow ${flow.name} v${flow.version}`,
+      typedSearchAttributes: [
+        { key: FLOW_ID, value: flow.flowId },
+        { key: FLOW_NAME, value: flow.name },
+        { key: FLOW_VERSION, value: flow.version },
+      ],
+      memo: { origin: 'subflow', parentRunId: this.o.runId },
+      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
+    });
+    const outputs = (result as RunState).outputs;
+    this.event('node.completed', node.id, undefined, 1);
+    return { output: outputs, attempts: 1 };
+  }
+
+  private async loop(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+    const { body: rawBody, ...rest } = params;
+    const resolved = await this.resolveForWorkflow(node, rest);
+    const body = typeof rawBody === 'string' ? this.pinned(rawBody, node.id).definition : (rawBody as GraphDef);
+    let items: RunLoopInput['items'];
+    let count: number;
+    if (Array.isArray(resolved.items)) {
+      items = { items: resolved.items };
+      count = resolved.items.length;
+    } else {
+      const { loopItems } = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: DEFAULT_RETRY, summary: `${node.id} · loop items` });
+      const parsed = await loopItems(this.activityInput(node, { items: params.items }));
+      items = parsed.source;
+      count = parsed.count;
+    }
+    const concurrency = typeof resolved.concurrency === 'number' ? resolved.concurrency : 10;
+    this.event('node.started', node.id, { items: count, concurrency }, 1);
+    const output = count === 0 ? [] : await executeChild('runLoop', {
+      workflowId: `loop-${this.childPrefix(node)}-0-${count}`,
+      args: [
+        {
+          runId: this.o.runId,
+          nodeId: node.id,
+          body,
+          items,
+          offset: 0,
+          count,
+          concurrency,
+          library: this.o.library,
+          priority: node.priority ?? this.o.priority,
+          fairnessKey: this.o.fairnessKey,
+        } satisfies RunLoopInput,
+      ],
+      staticSummary: `${node.id} · loop over ${count} items`,
+      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
+    });
+    this.event('node.completed', node.id, { items: count }, 1);
+    return { output, attempts: 1 };
+  }
+}
+
+/** The message, type and attempt count of a node failure (activity, child or workflow-side). */
+export function describeError(err: unknown, fallbackAttempts: number): { error: NodeError; attempts: number } {
+  let cause: unknown = err;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) {
+    const next = (cause as { cause: unknown }).cause;
+    if ((cause as Error).name === 'ApplicationFailure' && !(next as Error)?.name?.includes('Failure')) break;
+    cause = next;
+  }
+  const failure = cause as { message?: string; type?: string; name?: string; details?: unknown[]; timeoutType?: number };
+  const details = (failure.details?.[0] ?? {}) as { attempt?: number };
+  const type = failure.type ?? (failure.name === 'TimeoutFailure' ? 'Timeout' : failure.name);
+  let message = failure.message || 'node failed';
+  if (failure.name === 'TimeoutFailure') message = `timed out (${message})`;
+  return { error: { message, type }, attempts: details.attempt ?? fallbackAttempts };
+}
+
+export function childWorkflowId(): string {
+  return workflowInfo().workflowId;
+}

@@ -1,0 +1,91 @@
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { RunLoopInput } from '../flow/index.js';
+import type { Activities } from '../activities/index.js';
+import { WORKFLOW_ERRORS } from './definitions.js';
+import { GraphRun } from './interpreter.js';
+import { Outbox } from './outbox.js';
+
+/** History events one execution may spend on loop items; well under Temporal's 10,240 warning. */
+export const LOOP_EVENT_BUDGET = 6000;
+/** Most child chunks one loop execution starts (each costs about three events). */
+export const LOOP_FANOUT = 50;
+
+const { loadItems } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 5 } });
+
+/**
+ * Runs the items [offset, offset + count) of a loop. A range small enough for the event budget
+ * runs its items here, each as its own GraphRun (its own state, at most `concurrency` at a time);
+ * a larger range is split into child runLoops, so no history grows with the number of items.
+ * Returns each item's outputs, in item order.
+ */
+export async function runLoop(input: RunLoopInput): Promise<Record<string, unknown>[]> {
+  const perItem = input.body.nodes.length * 3 + 3;
+  const leaf = Math.max(1, Math.floor(LOOP_EVENT_BUDGET / perItem));
+  if (input.count <= leaf) return runItems(input);
+
+  const chunk = Math.max(leaf, Math.ceil(input.count / LOOP_FANOUT));
+  const ranges: { offset: number; count: number }[] = [];
+  for (let start = 0; start < input.count; start += chunk) ranges.push({ offset: input.offset + start, count: Math.min(chunk, input.count - start) });
+  const parallel = Math.min(ranges.length, input.concurrency);
+  const childConcurrency = Math.max(1, Math.floor(input.concurrency / parallel));
+  const results = await pool(ranges, parallel, (range) =>
+    executeChild(runLoop, {
+      workflowId: `${workflowInfo().workflowId}.${range.offset}`,
+      args: [
+        {
+          ...input,
+          ...range,
+          concurrency: childConcurrency,
+          items: 'items' in input.items ? { items: input.items.items.slice(range.offset - input.offset, range.offset - input.offset + range.count) } : input.items,
+        },
+      ],
+      staticSummary: `${input.nodeId} · items ${range.offset}–${range.offset + range.count - 1}`,
+      priority: { priorityKey: input.priority, fairnessKey: input.fairnessKey },
+    }),
+  );
+  return results.flat();
+}
+
+async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]> {
+  const items = 'items' in input.items ? input.items.items.slice(0, input.count) : await loadItems({ ref: input.items.ref, offset: input.offset, count: input.count });
+  const quiet = new Outbox(input.runId, false);
+  const outputs = await pool(items.map((item, i) => ({ item, index: input.offset + i })), input.concurrency, async ({ item, index }) => {
+    const run = new GraphRun({
+      runId: input.runId,
+      graph: input.body,
+      inputs: { item, index },
+      library: input.library,
+      priority: input.priority,
+      fairnessKey: input.fairnessKey,
+      outbox: quiet,
+      itemIndex: index,
+    });
+    const result = await run.run();
+    if (result.status !== 'completed') {
+      throw ApplicationFailure.nonRetryable(
+        `item ${index}: ${result.error ? `node "${result.error.nodeId}" failed: ${result.error.message}` : result.status}`,
+        WORKFLOW_ERRORS.LoopItemFailed,
+        { index, error: result.error },
+      );
+    }
+    return result.outputs;
+  });
+  const progress = new Outbox(input.runId, true);
+  progress.emit('node.progress', `node.progress:${input.nodeId}:${input.offset}`, { nodeId: input.nodeId, data: { itemsDone: input.count, offset: input.offset } });
+  await progress.close(undefined, []);
+  return outputs;
+}
+
+/** Maps with at most `limit` calls in flight; results keep input order. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
