@@ -13,7 +13,7 @@ export async function storeIfLarge(sql: Sql, runId: string, value: unknown, thre
   if (text === undefined || Buffer.byteLength(text) <= threshold) return value;
   const id = createHash('sha256').update(runId).update('\u0000').update(text).digest('hex').slice(0, 40);
   const size = Buffer.byteLength(text);
-  await sql`INSERT INTO blobs (id, run_id, size, data) VALUES (${id}, ${runId}, ${size}, ${text}::jsonb) ON CONFLICT (id) DO NOTHING`;
+  await sql`INSERT INTO blobs (id, run_id, size, data) VALUES (${id}, ${runId}, ${size}, ${sql.json(value as never)}) ON CONFLICT (id) DO NOTHING`;
   return { $tempoflowBlob: id, size } satisfies BlobRef;
 }
 
