@@ -40,7 +40,7 @@ export interface ActivityDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-type NodeFn<T extends NodeType> = (params: never, ctx: NodeContext) => Promise<unknown>;
+type NodeFn = (params: never, ctx: NodeContext) => Promise<unknown>;
 
 const TOKEN_FLUSH_MS = 50;
 
@@ -53,7 +53,8 @@ export function createActivities(deps: ActivityDeps) {
     const secretNames = findPlaceholders(input.params)
       .filter((r) => r.root === 'secrets')
       .map((r) => String(r.path[0]));
-    if (secretNames.length > 0 && !allowSecrets) throw ApplicationFailure.nonRetryable('secrets are not allowed here', 'InvalidParams');
+    if (secretNames.length > 0 && !allowSecrets)
+      throw ApplicationFailure.nonRetryable('secrets are not allowed here', 'InvalidParams');
     const secrets = secretNames.length ? await loadSecrets(deps.sql, secretNames, env) : new Map<string, string>();
     const params = resolvePlaceholders(input.params, (ref) => {
       if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };
@@ -70,7 +71,10 @@ export function createActivities(deps: ActivityDeps) {
       timer = undefined;
       const batch = pending;
       pending = [];
-      if (batch.length) chain = chain.then(() => appendEvents(deps.sql, runId, batch)).catch((err) => deps.logger.warn({ runId, err: (err as Error).message }, 'event write failed'));
+      if (batch.length)
+        chain = chain
+          .then(() => appendEvents(deps.sql, runId, batch))
+          .catch((err) => deps.logger.warn({ runId, err: (err as Error).message }, 'event write failed'));
       return chain;
     };
     return {
@@ -86,7 +90,7 @@ export function createActivities(deps: ActivityDeps) {
     };
   }
 
-  function node<T extends NodeType>(type: T, run: NodeFn<T>) {
+  function node<T extends NodeType>(type: T, run: NodeFn) {
     return async (input: NodeActivityInput): Promise<NodeActivityResult> => {
       const ctx = Context.current();
       const attempt = ctx.info.attempt;
@@ -95,21 +99,35 @@ export function createActivities(deps: ActivityDeps) {
       const events = publisher(input.runId, input.quiet === true);
       const started = Date.now();
       let secrets = new Map<string, string>();
-      events.push({ type: 'node.started', key: `node.started:${base}:${attempt}`, nodeId: input.nodeId, attempt, ts: new Date().toISOString() });
+      events.push({
+        type: 'node.started',
+        key: `node.started:${base}:${attempt}`,
+        nodeId: input.nodeId,
+        attempt,
+        ts: new Date().toISOString(),
+      });
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
         const checked = NODE_TYPE_PARAMS[type].safeParse(resolved.params);
         if (!checked.success) {
-          const problems = checked.error.issues.map((i) => `${jsonPath(['params', ...i.path])}: ${i.message}`).join('; ');
-          throw ApplicationFailure.nonRetryable(maskSecrets(`invalid params after resolving placeholders: ${problems}`, secrets.values()), 'InvalidParams');
+          const problems = checked.error.issues
+            .map((i) => `${jsonPath(['params', ...i.path])}: ${i.message}`)
+            .join('; ');
+          throw ApplicationFailure.nonRetryable(
+            maskSecrets(`invalid params after resolving placeholders: ${problems}`, secrets.values()),
+            'InvalidParams',
+          );
         }
         let tokenIndex = 0;
         const nodeCtx: NodeContext = {
           runId: input.runId,
           nodeId: input.nodeId,
           attempt,
-          idempotencyKey: createHash('sha256').update(`${input.runId}|${input.nodeId}|${input.itemIndex ?? ''}`).digest('hex').slice(0, 32),
+          idempotencyKey: createHash('sha256')
+            .update(`${input.runId}|${input.nodeId}|${input.itemIndex ?? ''}`)
+            .digest('hex')
+            .slice(0, 32),
           scope: resolved.scope,
           signal: ctx.cancellationSignal,
           heartbeat: (d) => ctx.heartbeat(d),
@@ -127,8 +145,20 @@ export function createActivities(deps: ActivityDeps) {
           logger: log,
         };
         const raw = await run(checked.data as never, nodeCtx);
-        const value = await storeIfLarge(deps.sql, input.runId, maskSecrets(raw, secrets.values()), deps.blobThresholdBytes);
-        events.push({ type: 'node.completed', key: `node.completed:${base}:${attempt}`, nodeId: input.nodeId, attempt, ts: new Date().toISOString(), data: { durationMs: Date.now() - started } });
+        const value = await storeIfLarge(
+          deps.sql,
+          input.runId,
+          maskSecrets(raw, secrets.values()),
+          deps.blobThresholdBytes,
+        );
+        events.push({
+          type: 'node.completed',
+          key: `node.completed:${base}:${attempt}`,
+          nodeId: input.nodeId,
+          attempt,
+          ts: new Date().toISOString(),
+          data: { durationMs: Date.now() - started },
+        });
         await events.drain();
         return { output: value, attempt };
       } catch (err) {
@@ -139,7 +169,14 @@ export function createActivities(deps: ActivityDeps) {
         const failure = toFailure(err, attempt, secrets.values());
         const willRetry = !failure.nonRetryable && (input.maximumAttempts === 0 || attempt < input.maximumAttempts);
         if (willRetry) {
-          events.push({ type: 'node.retrying', key: `node.retrying:${base}:${attempt}`, nodeId: input.nodeId, attempt, ts: new Date().toISOString(), data: { error: { message: failure.message, type: failure.type } } });
+          events.push({
+            type: 'node.retrying',
+            key: `node.retrying:${base}:${attempt}`,
+            nodeId: input.nodeId,
+            attempt,
+            ts: new Date().toISOString(),
+            data: { error: { message: failure.message, type: failure.type } },
+          });
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
         await events.drain();
@@ -149,13 +186,13 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
-    echo: node('echo', echo as NodeFn<'echo'>),
-    http: node('http', http as NodeFn<'http'>),
-    llm: node('llm', llm as NodeFn<'llm'>),
-    template: node('template', template as NodeFn<'template'>),
-    transform: node('transform', transform as NodeFn<'transform'>),
-    condition: node('condition', condition as NodeFn<'condition'>),
-    output: node('output', output as NodeFn<'output'>),
+    echo: node('echo', echo as NodeFn),
+    http: node('http', http as NodeFn),
+    llm: node('llm', llm as NodeFn),
+    template: node('template', template as NodeFn),
+    transform: node('transform', transform as NodeFn),
+    condition: node('condition', condition as NodeFn),
+    output: node('output', output as NodeFn),
 
     /** Params of a workflow-run node whose placeholders name stored blobs (no secrets allowed). */
     async resolveParams(input: NodeActivityInput): Promise<Record<string, unknown>> {
@@ -173,7 +210,11 @@ export function createActivities(deps: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(`items: not valid CSV (${(err as Error).message})`, 'InvalidParams');
         }
       }
-      if (!Array.isArray(items)) throw ApplicationFailure.nonRetryable(`items: expected an array or CSV text, got ${typeof items}`, 'InvalidParams');
+      if (!Array.isArray(items))
+        throw ApplicationFailure.nonRetryable(
+          `items: expected an array or CSV text, got ${typeof items}`,
+          'InvalidParams',
+        );
       const stored = await storeIfLarge(deps.sql, input.runId, items, deps.blobThresholdBytes);
       return { source: Array.isArray(stored) ? { items: stored } : { ref: stored as BlobRef }, count: items.length };
     },
@@ -204,5 +245,10 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
     });
   }
   const e = err as Error;
-  return ApplicationFailure.create({ message: maskSecrets(e?.message ?? String(err), list), type: e?.name ?? 'Error', nonRetryable: false, details: [{ attempt }] });
+  return ApplicationFailure.create({
+    message: maskSecrets(e?.message ?? String(err), list),
+    type: e?.name ?? 'Error',
+    nonRetryable: false,
+    details: [{ attempt }],
+  });
 }

@@ -51,7 +51,8 @@ function stripBrackets(host: string): string {
 
 export function createNetGuard(allowHosts: readonly string[]): NetGuard {
   const allow = new Set(allowHosts.map((h) => h.toLowerCase()));
-  const allowed = (host: string, port: string) => allow.has(host.toLowerCase()) || allow.has(`${host.toLowerCase()}:${port}`);
+  const allowed = (host: string, port: string) =>
+    allow.has(host.toLowerCase()) || allow.has(`${host.toLowerCase()}:${port}`);
   const refuse = (host: string, address: string) =>
     ApplicationFailure.nonRetryable(
       `refused to connect to ${host} (${address}): loopback, private and link-local addresses are blocked; list the host in HTTP_ALLOW_HOSTS to allow it`,
@@ -59,24 +60,30 @@ export function createNetGuard(allowHosts: readonly string[]): NetGuard {
     );
   return {
     checkUrl(url) {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ApplicationFailure.nonRetryable(`unsupported protocol ${url.protocol}`, 'InvalidUrl');
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw ApplicationFailure.nonRetryable(`unsupported protocol ${url.protocol}`, 'InvalidUrl');
       const host = stripBrackets(url.hostname);
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
       if (allowed(host, port)) return true;
       if (isIP(host) && isPrivateAddress(host)) throw refuse(host, host);
       return false;
     },
-    lookup: (listed) => ((hostname: string, options: unknown, callback: unknown) => {
-      const cb = (typeof options === 'function' ? options : callback) as (err: Error | null, address?: string | LookupAddress[], family?: number) => void;
-      const opts = (typeof options === 'object' && options ? options : {}) as { all?: boolean; family?: number };
-      dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
-        if (err) return cb(err);
-        const list = addresses as LookupAddress[];
-        const bad = listed ? undefined : list.find((a) => isPrivateAddress(a.address));
-        if (bad) return cb(refuse(hostname, bad.address));
-        if (opts.all) return cb(null, list);
-        return cb(null, list[0].address, list[0].family);
-      });
-    }) as typeof dnsLookup,
+    lookup: (listed) =>
+      ((hostname: string, options: unknown, callback: unknown) => {
+        const cb = (typeof options === 'function' ? options : callback) as (
+          err: Error | null,
+          address?: string | LookupAddress[],
+          family?: number,
+        ) => void;
+        const opts = (typeof options === 'object' && options ? options : {}) as { all?: boolean; family?: number };
+        dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
+          if (err) return cb(err);
+          const list = addresses as LookupAddress[];
+          const bad = listed ? undefined : list.find((a) => isPrivateAddress(a.address));
+          if (bad) return cb(refuse(hostname, bad.address));
+          if (opts.all) return cb(null, list);
+          return cb(null, list[0].address, list[0].family);
+        });
+      }) as typeof dnsLookup,
   };
 }

@@ -16,12 +16,17 @@ export async function loadSecrets(sql: Sql, names: string[], env: NodeJS.Process
     else missing.push(name);
   }
   if (missing.length > 0) {
-    const rows = await sql<{ name: string; value: string }[]>`SELECT name, value FROM secrets WHERE name = ANY(${missing})`;
+    const rows = await sql<
+      { name: string; value: string }[]
+    >`SELECT name, value FROM secrets WHERE name = ANY(${missing})`;
     for (const row of rows) values.set(row.name, row.value);
   }
   const unknown = [...new Set(names)].filter((n) => !values.has(n));
   if (unknown.length > 0) {
-    throw ApplicationFailure.nonRetryable(`secret ${unknown.map((n) => `"${n}"`).join(', ')} is not set (env SECRET_${unknown[0]} or the secrets store)`, MISSING_SECRET);
+    throw ApplicationFailure.nonRetryable(
+      `secret ${unknown.map((n) => `"${n}"`).join(', ')} is not set (env SECRET_${unknown[0]} or the secrets store)`,
+      MISSING_SECRET,
+    );
   }
   return values;
 }
@@ -33,7 +38,8 @@ export function maskSecrets<T>(value: T, secrets: Iterable<string>): T {
   const mask = (v: unknown): unknown => {
     if (typeof v === 'string') return list.reduce((s, secret) => s.split(secret).join('[secret]'), v);
     if (Array.isArray(v)) return v.map(mask);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [mask(k) as string, mask(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [mask(k) as string, mask(x)]));
     return v;
   };
   return mask(value) as T;

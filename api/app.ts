@@ -38,7 +38,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const hub = new EventHub(deps.sql);
   await hub.start();
   const open = new Set<Response>();
-  const runs = createRunService({ sql: deps.sql, client: deps.client, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
+  const runs = createRunService({
+    sql: deps.sql,
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    namespace: deps.namespace,
+    temporalUiUrl: deps.temporalUiUrl,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -49,8 +55,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.all([
-      deps.sql`SELECT 1`.then(() => 'ok', (e: Error) => e.message),
-      deps.client.connection.workflowService.getSystemInfo({}).then(() => 'ok', (e: Error) => e.message),
+      deps.sql`SELECT 1`.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+      deps.client.connection.workflowService.getSystemInfo({}).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
     ]);
     const [postgres, temporal] = checks;
     res.status(postgres === 'ok' && temporal === 'ok' ? 200 : 503).json({ postgres, temporal });
@@ -65,14 +77,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       keyGenerator: (req) => keyOf(req) ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
-      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', 'too many requests; slow down and retry after the Retry-After delay')),
+      handler: (_req, _res, next) =>
+        next(new HttpError(429, 'rate_limited', 'too many requests; slow down and retry after the Retry-After delay')),
     }),
   );
-  api.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
+  api.use(
+    express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
+  );
   api.use('/flows', flowsRouter(deps.sql, runs));
   api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.keepAliveMs));
   api.use('/webhooks', webhooksRouter(runs));
-  api.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)));
+  api.use((req, _res, next) =>
+    next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),
+  );
   app.use('/api/v1', api);
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.logger));

@@ -14,7 +14,17 @@ export function requireApiKey(keys: readonly string[]): RequestHandler {
   return (req, _res, next) => {
     if (buffers.length === 0) return next();
     const given = keyOf(req);
-    const ok = given !== undefined && buffers.some((b) => b.length === Buffer.byteLength(given) && timingSafeEqual(b, Buffer.from(given)));
-    next(ok ? undefined : new HttpError(401, 'unauthorized', 'missing or unknown API key: send Authorization: Bearer <key> or x-api-key'));
+    const ok =
+      given !== undefined &&
+      buffers.some((b) => b.length === Buffer.byteLength(given) && timingSafeEqual(b, Buffer.from(given)));
+    next(
+      ok
+        ? undefined
+        : new HttpError(
+            401,
+            'unauthorized',
+            'missing or unknown API key: send Authorization: Bearer <key> or x-api-key',
+          ),
+    );
   };
 }

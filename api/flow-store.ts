@@ -27,7 +27,15 @@ interface FlowRow {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toRecord(row: FlowRow): FlowRecord {
-  return { id: row.id, name: row.name, description: row.description, version: row.version, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(), definition: row.definition };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    definition: row.definition,
+  };
 }
 
 /** Validates a definition (every problem with its JSON path) and the stored flows it names. */
@@ -38,14 +46,23 @@ export async function checkDefinition(sql: Sql, body: unknown): Promise<FlowDefi
   for (const ref of flowReferences(result.value)) {
     if (ref.name === result.value.name) continue;
     const found = await findVersion(sql, ref.name, ref.version);
-    if (!found) problems.push({ path: ref.path, message: `flow "${ref.name}"${ref.version ? ` version ${ref.version}` : ''} does not exist` });
+    if (!found)
+      problems.push({
+        path: ref.path,
+        message: `flow "${ref.name}"${ref.version ? ` version ${ref.version}` : ''} does not exist`,
+      });
   }
   if (problems.length) throw invalidFlow(problems);
   return result.value;
 }
 
 export function invalidFlow(problems: Problem[]): HttpError {
-  return new HttpError(400, 'invalid_flow', `the flow definition has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  return new HttpError(
+    400,
+    'invalid_flow',
+    `the flow definition has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }
 
 export async function createFlow(sql: Sql, def: FlowDefinition): Promise<FlowRecord> {
@@ -57,7 +74,12 @@ export async function createFlow(sql: Sql, def: FlowDefinition): Promise<FlowRec
       return (await getFlow(tx as unknown as Sql, id))!;
     });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new HttpError(409, 'conflict', `a flow named "${def.name}" already exists; PUT /api/v1/flows/${def.name} stores a new version`);
+    if ((err as { code?: string }).code === '23505')
+      throw new HttpError(
+        409,
+        'conflict',
+        `a flow named "${def.name}" already exists; PUT /api/v1/flows/${def.name} stores a new version`,
+      );
     throw err;
   }
 }
@@ -65,10 +87,20 @@ export async function createFlow(sql: Sql, def: FlowDefinition): Promise<FlowRec
 /** Stores a new immutable version; the name in the body must match the flow's. */
 export async function updateFlow(sql: Sql, ref: string, def: FlowDefinition): Promise<FlowRecord> {
   return sql.begin(async (tx) => {
-    const [flow] = await tx<{ id: string; name: string }[]>`SELECT id, name FROM flows WHERE ${whereRef(tx as unknown as Sql, ref)} AND deleted_at IS NULL FOR UPDATE`;
+    const [flow] = await tx<
+      { id: string; name: string }[]
+    >`SELECT id, name FROM flows WHERE ${whereRef(tx as unknown as Sql, ref)} AND deleted_at IS NULL FOR UPDATE`;
     if (!flow) throw notFound(`flow "${ref}"`);
-    if (flow.name !== def.name) throw new HttpError(400, 'invalid_flow', `$.name: the body names "${def.name}" but this flow is "${flow.name}"; flows cannot be renamed`, [{ path: '$.name', message: `must be "${flow.name}"` }]);
-    const [{ next }] = await tx<{ next: number }[]>`SELECT COALESCE(MAX(version), 0) + 1 AS next FROM flow_versions WHERE flow_id = ${flow.id}`;
+    if (flow.name !== def.name)
+      throw new HttpError(
+        400,
+        'invalid_flow',
+        `$.name: the body names "${def.name}" but this flow is "${flow.name}"; flows cannot be renamed`,
+        [{ path: '$.name', message: `must be "${flow.name}"` }],
+      );
+    const [{ next }] = await tx<
+      { next: number }[]
+    >`SELECT COALESCE(MAX(version), 0) + 1 AS next FROM flow_versions WHERE flow_id = ${flow.id}`;
     await tx`INSERT INTO flow_versions (flow_id, version, definition) VALUES (${flow.id}, ${next}, ${tx.json(def as never)})`;
     await tx`UPDATE flows SET description = ${def.description ?? null}, updated_at = now() WHERE id = ${flow.id}`;
     return (await getFlow(tx as unknown as Sql, flow.id))!;
@@ -107,7 +139,8 @@ export async function listFlows(sql: Sql): Promise<Omit<FlowRecord, 'definition'
 
 /** Hides the flow; its versions stay, so runs pinned to them can still be read and re-run. */
 export async function deleteFlow(sql: Sql, ref: string): Promise<void> {
-  const rows = await sql`UPDATE flows SET deleted_at = now() WHERE ${whereRef(sql, ref)} AND deleted_at IS NULL RETURNING id`;
+  const rows =
+    await sql`UPDATE flows SET deleted_at = now() WHERE ${whereRef(sql, ref)} AND deleted_at IS NULL RETURNING id`;
   if (rows.length === 0) throw notFound(`flow "${ref}"`);
 }
 
@@ -119,7 +152,10 @@ export async function resolveLibrary(sql: Sql, root: FlowDefinition): Promise<Re
     const ref = queue.shift()!;
     if (library[ref.name]) continue;
     const flow = await getFlow(sql, ref.name, ref.version);
-    if (!flow) throw new HttpError(400, 'invalid_flow', `${ref.path}: flow "${ref.name}" does not exist`, [{ path: ref.path, message: `flow "${ref.name}" does not exist` }]);
+    if (!flow)
+      throw new HttpError(400, 'invalid_flow', `${ref.path}: flow "${ref.name}" does not exist`, [
+        { path: ref.path, message: `flow "${ref.name}" does not exist` },
+      ]);
     library[ref.name] = pin(flow);
     queue.push(...flowReferences(flow.definition));
   }

@@ -29,10 +29,15 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.app.listen(config.PORT, host, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`)
+          : err,
+      ),
     );
   });
-  if (!config.API_KEYS.length) logger.warn({ host }, 'API_KEYS is not set: the API listens on loopback only and needs no key');
+  if (!config.API_KEYS.length)
+    logger.warn({ host }, 'API_KEYS is not set: the API listens on loopback only and needs no key');
   logger.info({ url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}` }, 'api listening');
 
   const stop = async () => {

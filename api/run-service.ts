@@ -58,14 +58,20 @@ export function createRunService(deps: RunServiceDeps) {
     temporalUi: `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowIdOf(runId))}`,
   });
 
-  async function start(flowRef: string, request: RunRequest, origin: RunOrigin, extra: Pick<RunFlowInput, 'reuse' | 'rerunOf' | 'fromNode'> = {}) {
+  async function start(
+    flowRef: string,
+    request: RunRequest,
+    origin: RunOrigin,
+    extra: Pick<RunFlowInput, 'reuse' | 'rerunOf' | 'fromNode'> = {},
+  ) {
     const flow = await getFlow(sql, flowRef, request.version);
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
     if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
     if (request.tweaks) {
       const checked = validateFlow(tweaked.definition, { checkExpression: checkJsonata });
-      if (!checked.ok) throw invalidFlow(checked.problems.map((p) => ({ ...p, path: p.path.replace(/^\$/, '$.tweaks→definition') })));
+      if (!checked.ok)
+        throw invalidFlow(checked.problems.map((p) => ({ ...p, path: p.path.replace(/^\$/, '$.tweaks→definition') })));
     }
     const library = await resolveLibrary(sql, tweaked.definition);
     const runId = request.idempotencyKey
@@ -106,12 +112,30 @@ export function createRunService(deps: RunServiceDeps) {
       INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, origin)
       VALUES (${runId}, ${workflowId}, ${flow.id}, ${flow.name}, ${flow.version}, 'running', ${origin})
       ON CONFLICT (run_id) DO NOTHING`;
-    return { runId, workflowId, flowId: flow.id, flowName: flow.name, flowVersion: flow.version, status: 'running' as const, links: links(runId) };
+    return {
+      runId,
+      workflowId,
+      flowId: flow.id,
+      flowName: flow.name,
+      flowVersion: flow.version,
+      status: 'running' as const,
+      links: links(runId),
+    };
   }
 
   /** The run's state: from the workflow while it runs, from Postgres once it closed (no worker needed). */
   async function get(runId: string): Promise<RunView> {
-    const [row] = await sql<{ workflow_id: string; flow_id: string; flow_name: string; flow_version: number; status: string; origin: string; state: RunState | null }[]>`
+    const [row] = await sql<
+      {
+        workflow_id: string;
+        flow_id: string;
+        flow_name: string;
+        flow_version: number;
+        status: string;
+        origin: string;
+        state: RunState | null;
+      }[]
+    >`
       SELECT workflow_id, flow_id, flow_name, flow_version, status, origin, state FROM runs WHERE run_id = ${runId}`;
     let state = row?.state ?? undefined;
     if (!state) {
@@ -120,7 +144,8 @@ export function createRunService(deps: RunServiceDeps) {
       try {
         description = await handle.describe();
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') throw notFound(`run "${runId}"`);
+        if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError')
+          throw notFound(`run "${runId}"`);
         throw err;
       }
       const status = runStatusOf(description.status.name);
@@ -141,9 +166,21 @@ export function createRunService(deps: RunServiceDeps) {
     const nodes = await mergeEventFacts(runId, state.nodes);
     const outputs = (await derefDeep(sql, state.outputs)) as Record<string, unknown>;
     const derefNodes = Object.fromEntries(
-      await Promise.all(Object.entries(nodes).map(async ([id, n]) => [id, n.output === undefined ? n : { ...n, output: await derefDeep(sql, n.output) }] as const)),
+      await Promise.all(
+        Object.entries(nodes).map(
+          async ([id, n]) =>
+            [id, n.output === undefined ? n : { ...n, output: await derefDeep(sql, n.output) }] as const,
+        ),
+      ),
     );
-    return { ...state, nodes: derefNodes, outputs, workflowId: workflowIdOf(runId), links: links(runId), ...(row ? { origin: row.origin } : {}) };
+    return {
+      ...state,
+      nodes: derefNodes,
+      outputs,
+      workflowId: workflowIdOf(runId),
+      links: links(runId),
+      ...(row ? { origin: row.origin } : {}),
+    };
   }
 
   /** Attempts and retrying come from activity events (the workflow learns them only at the end). */
@@ -166,17 +203,28 @@ export function createRunService(deps: RunServiceDeps) {
 
   async function cancel(runId: string): Promise<void> {
     const view = await get(runId);
-    if (view.status !== 'running' && view.status !== 'waiting') throw new HttpError(409, 'conflict', `run "${runId}" is ${view.status}, not running`);
+    if (view.status !== 'running' && view.status !== 'waiting')
+      throw new HttpError(409, 'conflict', `run "${runId}" is ${view.status}, not running`);
     await client.workflow.getHandle(workflowIdOf(runId)).cancel();
   }
 
-  async function approve(runId: string, nodeId: string, decision: { approved: boolean; comment?: string; by?: string }) {
+  async function approve(
+    runId: string,
+    nodeId: string,
+    decision: { approved: boolean; comment?: string; by?: string },
+  ) {
     await get(runId);
     try {
-      return await client.workflow.getHandle(workflowIdOf(runId)).executeUpdate(APPROVE_UPDATE, { args: [{ nodeId, ...decision }] });
+      return await client.workflow
+        .getHandle(workflowIdOf(runId))
+        .executeUpdate(APPROVE_UPDATE, { args: [{ nodeId, ...decision }] });
     } catch (err) {
       const message = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new HttpError(409, 'conflict', /not waiting/.test(message) ? message : `node "${nodeId}" is not waiting for an approval (${message})`);
+      throw new HttpError(
+        409,
+        'conflict',
+        /not waiting/.test(message) ? message : `node "${nodeId}" is not waiting for an approval (${message})`,
+      );
     }
   }
 
@@ -197,10 +245,18 @@ export function createRunService(deps: RunServiceDeps) {
       const flow = await getFlow(sql, filter.flow);
       clauses.push(flow ? `FlowId = '${flow.id}'` : `FlowName = '${filter.flow.replace(/'/g, '')}'`);
     }
-    const statusMap: Record<string, string> = { running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled' };
+    const statusMap: Record<string, string> = {
+      running: 'Running',
+      completed: 'Completed',
+      failed: 'Failed',
+      cancelled: 'Canceled',
+    };
     if (filter.status) clauses.push(`ExecutionStatus = '${statusMap[filter.status]}'`);
     const runs = [];
-    for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(filter.limit, 1000) })) {
+    for await (const wf of client.workflow.list({
+      query: clauses.join(' AND '),
+      pageSize: Math.min(filter.limit, 1000),
+    })) {
       const runId = wf.workflowId.replace(/^run-/, '');
       runs.push({
         runId,

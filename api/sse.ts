@@ -20,7 +20,8 @@ export interface StreamDeps {
  * reconnect with Last-Event-ID yields no gap and no duplicate. Ends after the terminal run event.
  */
 export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, runId: string): void {
-  const header = req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
+  const header =
+    req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
   let cursor = header && /^\d+$/.test(header) ? Number(header) : 0;
   res.status(200).set({
     'content-type': 'text/event-stream; charset=utf-8',

@@ -7,5 +7,10 @@ export function parseBody<T extends z.ZodTypeAny>(schema: T, value: unknown, wha
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
-  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  throw new HttpError(
+    400,
+    'invalid_request',
+    `invalid ${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    details,
+  );
 }

@@ -59,7 +59,9 @@ export function descendants(graph: Graph, id: string): Set<string> {
 
 /** The branch an edge needs from its source; undefined when it is always taken. */
 export function edgeBranch(edge: EdgeDef, source: NodeDef | undefined): string | undefined {
-  return source?.type === 'condition' && (edge.sourceHandle === 'true' || edge.sourceHandle === 'false') ? edge.sourceHandle : undefined;
+  return source?.type === 'condition' && (edge.sourceHandle === 'true' || edge.sourceHandle === 'false')
+    ? edge.sourceHandle
+    : undefined;
 }
 
 export type EdgeState = 'waiting' | 'live' | 'dead';

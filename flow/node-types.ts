@@ -7,7 +7,9 @@ const orRef = <T extends z.ZodTypeAny>(schema: T) =>
   z.union([schema, z.string().regex(PLACEHOLDER_ONLY, 'a placeholder such as "{{node.value}}"')]);
 
 export const NODE_TYPE_PARAMS = {
-  input: z.object({ name: z.string().optional(), default: z.unknown().optional(), description: z.string().optional() }).strict(),
+  input: z
+    .object({ name: z.string().optional(), default: z.unknown().optional(), description: z.string().optional() })
+    .strict(),
   output: z.object({ name: z.string().min(1).optional(), value: z.unknown().optional() }).strict(),
   template: z.object({ template: z.string() }).strict(),
   transform: z.object({ expression: z.string().min(1) }).strict(),
@@ -21,7 +23,13 @@ export const NODE_TYPE_PARAMS = {
       /** Fail every attempt with this message, non-retryably. */
       fail: z.string().optional(),
       /** Produce a string of this many bytes instead of value (large-output demos). */
-      sizeBytes: orRef(z.number().int().min(0).max(64 * 1024 * 1024)).optional(),
+      sizeBytes: orRef(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(64 * 1024 * 1024),
+      ).optional(),
     })
     .strict(),
   http: z
@@ -32,7 +40,13 @@ export const NODE_TYPE_PARAMS = {
       query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
       body: z.unknown().optional(),
       timeoutMs: orRef(z.number().int().positive().max(600_000)).optional(),
-      maxBytes: orRef(z.number().int().positive().max(64 * 1024 * 1024)).optional(),
+      maxBytes: orRef(
+        z
+          .number()
+          .int()
+          .positive()
+          .max(64 * 1024 * 1024),
+      ).optional(),
       responseType: z.enum(['auto', 'json', 'text']).optional(),
       followRedirects: z.boolean().optional(),
     })
@@ -45,7 +59,10 @@ export const NODE_TYPE_PARAMS = {
       prompt: z.string().min(1),
       temperature: orRef(z.number().min(0).max(2)).optional(),
       maxTokens: orRef(z.number().int().positive()).optional(),
-      apiKey: z.string().regex(/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/, 'a secret reference such as "{{secrets.OPENAI_API_KEY}}"').optional(),
+      apiKey: z
+        .string()
+        .regex(/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/, 'a secret reference such as "{{secrets.OPENAI_API_KEY}}"')
+        .optional(),
     })
     .strict(),
   loop: z

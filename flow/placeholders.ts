@@ -24,7 +24,10 @@ export function isWholePlaceholder(text: string): boolean {
 }
 
 /** Every placeholder in a JSON value, with the JSON path of the string that holds it. */
-export function findPlaceholders(value: unknown, at: (string | number)[] = []): (PlaceholderRef & { at: (string | number)[] })[] {
+export function findPlaceholders(
+  value: unknown,
+  at: (string | number)[] = [],
+): (PlaceholderRef & { at: (string | number)[] })[] {
   if (typeof value === 'string') {
     return [...value.matchAll(PLACEHOLDER)].map((m) => ({ expression: m[1], ...parsePath(m[1]), at }));
   }

@@ -1,7 +1,8 @@
 import type { FlowDefinition, GraphDef } from './schema.js';
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
-export type NodeStatus = 'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+export type NodeStatus =
+  'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 
 export const EVENT_TYPES = [
   'run.started',

@@ -47,7 +47,9 @@ export const graphSchema = z.object({
 
 export const flowDefinitionSchema = graphSchema
   .extend({
-    name: z.string().regex(FLOW_NAME_PATTERN, 'lowercase letters, digits and "-", starting with a letter or digit, at most 63'),
+    name: z
+      .string()
+      .regex(FLOW_NAME_PATTERN, 'lowercase letters, digits and "-", starting with a letter or digit, at most 63'),
     description: z.string().max(2000).optional(),
   })
   .strict();

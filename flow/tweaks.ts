@@ -4,7 +4,10 @@ import type { Problem } from './validate.js';
 export type Tweaks = Record<string, Record<string, unknown>>;
 
 /** Overrides params per node for one run; a tweak naming a missing node is a problem at `$.tweaks.<id>`. */
-export function applyTweaks(def: FlowDefinition, tweaks: Tweaks | undefined): { definition: FlowDefinition; problems: Problem[] } {
+export function applyTweaks(
+  def: FlowDefinition,
+  tweaks: Tweaks | undefined,
+): { definition: FlowDefinition; problems: Problem[] } {
   if (!tweaks || Object.keys(tweaks).length === 0) return { definition: def, problems: [] };
   const ids = new Set(def.nodes.map((n) => n.id));
   const problems: Problem[] = Object.keys(tweaks)

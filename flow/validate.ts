@@ -22,7 +22,11 @@ export function jsonPath(parts: readonly PropertyKey[]): string {
     '$' +
     parts
       .map((p) =>
-        typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`,
+        typeof p === 'number'
+          ? `[${p}]`
+          : /^[A-Za-z_$][\w$]*$/.test(String(p))
+            ? `.${String(p)}`
+            : `[${JSON.stringify(String(p))}]`,
       )
       .join('')
   );
@@ -72,7 +76,10 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
   (raw.nodes as unknown[] | undefined)?.forEach?.((node, i) => {
     if (!isObject(node) || typeof node.id !== 'string') return;
     if (firstIndex.has(node.id)) {
-      problems.push({ path: at('nodes', i, 'id'), message: `duplicate node id "${node.id}" (first used at ${at('nodes', firstIndex.get(node.id)!)})` });
+      problems.push({
+        path: at('nodes', i, 'id'),
+        message: `duplicate node id "${node.id}" (first used at ${at('nodes', firstIndex.get(node.id)!)})`,
+      });
     } else firstIndex.set(node.id, i);
   });
 
@@ -80,24 +87,44 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
     if (!isObject(edge)) return;
     for (const end of ['source', 'target'] as const) {
       const id = edge[end];
-      if (typeof id === 'string' && !firstIndex.has(id)) problems.push({ path: at('edges', j, end), message: `edge ${end} "${id}" is not a node of this flow` });
+      if (typeof id === 'string' && !firstIndex.has(id))
+        problems.push({ path: at('edges', j, end), message: `edge ${end} "${id}" is not a node of this flow` });
     }
-    if (edge.source === edge.target && typeof edge.source === 'string') problems.push({ path: at('edges', j), message: `edge from "${edge.source}" to itself makes a cycle` });
+    if (edge.source === edge.target && typeof edge.source === 'string')
+      problems.push({ path: at('edges', j), message: `edge from "${edge.source}" to itself makes a cycle` });
     const sourceNode = nodes.find((n) => n.id === edge.source);
-    if (sourceNode?.type === 'condition' && edge.sourceHandle !== undefined && edge.sourceHandle !== 'true' && edge.sourceHandle !== 'false') {
-      problems.push({ path: at('edges', j, 'sourceHandle'), message: 'a condition has the outputs "true" and "false"' });
+    if (
+      sourceNode?.type === 'condition' &&
+      edge.sourceHandle !== undefined &&
+      edge.sourceHandle !== 'true' &&
+      edge.sourceHandle !== 'false'
+    ) {
+      problems.push({
+        path: at('edges', j, 'sourceHandle'),
+        message: 'a condition has the outputs "true" and "false"',
+      });
     }
   });
 
   const graph = buildGraph({
     nodes: nodes.filter((n) => typeof n.id === 'string') as unknown as GraphDef['nodes'],
-    edges: edges.filter((e) => typeof e.source === 'string' && typeof e.target === 'string' && e.source !== e.target) as unknown as GraphDef['edges'],
+    edges: edges.filter(
+      (e) => typeof e.source === 'string' && typeof e.target === 'string' && e.source !== e.target,
+    ) as unknown as GraphDef['edges'],
   });
   if (graph.cyclic.length > 0) {
     const cyclic = new Set(graph.cyclic);
     (raw.edges as unknown[]).forEach((edge, j) => {
-      if (isObject(edge) && cyclic.has(edge.source as string) && cyclic.has(edge.target as string) && edge.source !== edge.target) {
-        problems.push({ path: at('edges', j), message: `edge ${String(edge.source)} → ${String(edge.target)} is part of a cycle (${graph.cyclic.join(', ')}); only loop bodies may repeat` });
+      if (
+        isObject(edge) &&
+        cyclic.has(edge.source as string) &&
+        cyclic.has(edge.target as string) &&
+        edge.source !== edge.target
+      ) {
+        problems.push({
+          path: at('edges', j),
+          message: `edge ${String(edge.source)} → ${String(edge.target)} is part of a cycle (${graph.cyclic.join(', ')}); only loop bodies may repeat`,
+        });
       }
     });
   }
@@ -108,20 +135,32 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
     const type = node.type;
     if (typeof type !== 'string') return;
     if (!isNodeType(type)) {
-      problems.push({ path: at('nodes', i, 'type'), message: `unknown node type "${type}"; known types: ${Object.keys(NODE_TYPE_PARAMS).join(', ')}` });
+      problems.push({
+        path: at('nodes', i, 'type'),
+        message: `unknown node type "${type}"; known types: ${Object.keys(NODE_TYPE_PARAMS).join(', ')}`,
+      });
       return;
     }
     const params = node.params ?? {};
     const checked = NODE_TYPE_PARAMS[type].safeParse(params);
     if (!checked.success) problems.push(...zodProblems(checked.error, [...prefix, 'nodes', i, 'params']));
 
-    if ((type === 'transform' || type === 'condition') && isObject(params) && typeof params.expression === 'string' && options.checkExpression) {
+    if (
+      (type === 'transform' || type === 'condition') &&
+      isObject(params) &&
+      typeof params.expression === 'string' &&
+      options.checkExpression
+    ) {
       const error = options.checkExpression(params.expression);
       if (error) problems.push({ path: at('nodes', i, 'params', 'expression'), message: `invalid JSONata: ${error}` });
     }
     if (type === 'output') {
       const name = isObject(params) && typeof params.name === 'string' ? params.name : String(node.id);
-      if (outputNames.has(name)) problems.push({ path: at('nodes', i), message: `output name "${name}" is already used by ${at('nodes', outputNames.get(name)!)}` });
+      if (outputNames.has(name))
+        problems.push({
+          path: at('nodes', i),
+          message: `output name "${name}" is already used by ${at('nodes', outputNames.get(name)!)}`,
+        });
       else outputNames.set(name, i);
     }
     if (type === 'loop' && isObject(params) && isObject(params.body)) {
@@ -134,12 +173,27 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
       if (ref.root === 'inputs') continue;
       if (ref.root === 'secrets') {
         if ((WORKFLOW_NODE_TYPES as readonly string[]).includes(type) || type === 'input' || type === 'output')
-          problems.push({ path: jsonPath(ref.at), message: `a ${type} node cannot use secrets: its params are kept in workflow history` });
-        else if (ref.path.length !== 1) problems.push({ path: jsonPath(ref.at), message: `"{{${ref.expression}}}" must name one secret, e.g. {{secrets.API_KEY}}` });
+          problems.push({
+            path: jsonPath(ref.at),
+            message: `a ${type} node cannot use secrets: its params are kept in workflow history`,
+          });
+        else if (ref.path.length !== 1)
+          problems.push({
+            path: jsonPath(ref.at),
+            message: `"{{${ref.expression}}}" must name one secret, e.g. {{secrets.API_KEY}}`,
+          });
         continue;
       }
-      if (!firstIndex.has(ref.root)) problems.push({ path: jsonPath(ref.at), message: `placeholder "{{${ref.expression}}}" names "${ref.root}", which is not a node of this flow (nor inputs or secrets)` });
-      else if (!own.has(ref.root)) problems.push({ path: jsonPath(ref.at), message: `placeholder "{{${ref.expression}}}" names "${ref.root}", which is not an ancestor of "${String(node.id)}"; add an edge from it` });
+      if (!firstIndex.has(ref.root))
+        problems.push({
+          path: jsonPath(ref.at),
+          message: `placeholder "{{${ref.expression}}}" names "${ref.root}", which is not a node of this flow (nor inputs or secrets)`,
+        });
+      else if (!own.has(ref.root))
+        problems.push({
+          path: jsonPath(ref.at),
+          message: `placeholder "{{${ref.expression}}}" names "${ref.root}", which is not an ancestor of "${String(node.id)}"; add an edge from it`,
+        });
     }
   });
   return problems;
@@ -156,9 +210,16 @@ export function flowReferences(def: Pick<GraphDef, 'nodes'>, prefix: (string | n
   return def.nodes.flatMap((node, i) => {
     const params = (node.params ?? {}) as Record<string, unknown>;
     if (node.type === 'subflow' && typeof params.flow === 'string') {
-      return [{ name: params.flow, version: typeof params.version === 'number' ? params.version : undefined, path: jsonPath([...prefix, 'nodes', i, 'params', 'flow']) }];
+      return [
+        {
+          name: params.flow,
+          version: typeof params.version === 'number' ? params.version : undefined,
+          path: jsonPath([...prefix, 'nodes', i, 'params', 'flow']),
+        },
+      ];
     }
-    if (node.type === 'loop' && typeof params.body === 'string') return [{ name: params.body, path: jsonPath([...prefix, 'nodes', i, 'params', 'body']) }];
+    if (node.type === 'loop' && typeof params.body === 'string')
+      return [{ name: params.body, path: jsonPath([...prefix, 'nodes', i, 'params', 'body']) }];
     if (node.type === 'loop' && isObject(params.body) && Array.isArray(params.body.nodes)) {
       return flowReferences(params.body as Pick<GraphDef, 'nodes'>, [...prefix, 'nodes', i, 'params', 'body']);
     }

@@ -28,7 +28,9 @@ export async function derefDeep(sql: Sql, value: unknown): Promise<unknown> {
   if (isBlobRef(value)) return loadBlob(sql, value);
   if (Array.isArray(value)) return Promise.all(value.map((v) => derefDeep(sql, v)));
   if (value && typeof value === 'object') {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await derefDeep(sql, v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await derefDeep(sql, v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;

@@ -30,7 +30,11 @@ async function answers(url: string): Promise<boolean> {
  * Starts the embedded Postgres for `url` (user, password, port and database are read from it) with
  * its data in `dataDir`, unless a server already answers at `url`.
  */
-export async function ensureEmbeddedPostgres(url: string, dataDir: string, logger?: Logger): Promise<EmbeddedPostgresHandle> {
+export async function ensureEmbeddedPostgres(
+  url: string,
+  dataDir: string,
+  logger?: Logger,
+): Promise<EmbeddedPostgresHandle> {
   if (await answers(url)) {
     logger?.info('using the Postgres that already answers');
     return { url, started: false, stop: async () => {} };
@@ -58,7 +62,15 @@ export async function ensureEmbeddedPostgres(url: string, dataDir: string, logge
       { cause },
     );
   }
-  const admin = postgres({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: 'postgres', max: 1, onnotice: () => {} });
+  const admin = postgres({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: 'postgres',
+    max: 1,
+    onnotice: () => {},
+  });
   try {
     const rows = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
     if (rows.length === 0) await admin.unsafe(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
@@ -70,5 +82,10 @@ export async function ensureEmbeddedPostgres(url: string, dataDir: string, logge
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => /error|fatal/i.test(l))?.trim() ?? text.split('\n')[0];
+  return (
+    text
+      .split('\n')
+      .find((l) => /error|fatal/i.test(l))
+      ?.trim() ?? text.split('\n')[0]
+  );
 }

@@ -29,7 +29,11 @@ export async function appendEvents(sql: Sql, runId: string, drafts: EventDraft[]
       lastSeq = Number(head.last_seq);
       const keys = drafts.map((d) => d.key);
       const existing = new Set(
-        (await tx<{ dedupe_key: string }[]>`SELECT dedupe_key FROM run_events WHERE run_id = ${runId} AND dedupe_key = ANY(${keys})`).map((r) => r.dedupe_key),
+        (
+          await tx<
+            { dedupe_key: string }[]
+          >`SELECT dedupe_key FROM run_events WHERE run_id = ${runId} AND dedupe_key = ANY(${keys})`
+        ).map((r) => r.dedupe_key),
       );
       const seen = new Set<string>();
       const fresh = drafts.filter((d) => !existing.has(d.key) && !seen.has(d.key) && seen.add(d.key));
@@ -41,7 +45,14 @@ export async function appendEvents(sql: Sql, runId: string, drafts: EventDraft[]
           node_id: d.nodeId ?? null,
           attempt: d.attempt ?? null,
           dedupe_key: d.key,
-          data: tx.json({ runId, type: d.type, ts: d.ts, ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.attempt ? { attempt: d.attempt } : {}), ...(d.data ?? {}) } as never),
+          data: tx.json({
+            runId,
+            type: d.type,
+            ts: d.ts,
+            ...(d.nodeId ? { nodeId: d.nodeId } : {}),
+            ...(d.attempt ? { attempt: d.attempt } : {}),
+            ...(d.data ?? {}),
+          } as never),
           ts: d.ts,
         }));
         await tx`INSERT INTO run_events ${tx(rows)}`;
@@ -61,8 +72,25 @@ export async function appendEvents(sql: Sql, runId: string, drafts: EventDraft[]
 }
 
 export async function readEvents(sql: Sql, runId: string, afterSeq: number, limit = 1000): Promise<StoredEvent[]> {
-  const rows = await sql<{ seq: bigint; type: string; node_id: string | null; attempt: number | null; ts: Date; data: Record<string, unknown> }[]>`
+  const rows = await sql<
+    {
+      seq: bigint;
+      type: string;
+      node_id: string | null;
+      attempt: number | null;
+      ts: Date;
+      data: Record<string, unknown>;
+    }[]
+  >`
     SELECT seq, type, node_id, attempt, ts, data FROM run_events
     WHERE run_id = ${runId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
-  return rows.map((r) => ({ runId, seq: Number(r.seq), type: r.type, nodeId: r.node_id, attempt: r.attempt, ts: r.ts.toISOString(), data: r.data }));
+  return rows.map((r) => ({
+    runId,
+    seq: Number(r.seq),
+    type: r.type,
+    nodeId: r.node_id,
+    attempt: r.attempt,
+    ts: r.ts.toISOString(),
+    data: r.data,
+  }));
 }

@@ -5,7 +5,9 @@ export type { Logger };
 
 /** JSON in production, pretty on a terminal in dev. Secrets are redacted wherever they are named. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>, name: string): Logger {
-  const pretty = config.LOG_FORMAT ? config.LOG_FORMAT === 'pretty' : process.env.NODE_ENV !== 'production' && process.stdout.isTTY;
+  const pretty = config.LOG_FORMAT
+    ? config.LOG_FORMAT === 'pretty'
+    : process.env.NODE_ENV !== 'production' && process.stdout.isTTY;
   return pino({
     name,
     level: config.LOG_LEVEL,

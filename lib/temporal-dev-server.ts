@@ -7,7 +7,10 @@ import type { Logger } from './logger.js';
 export const SEARCH_ATTRIBUTES = { FlowId: 'Keyword', FlowName: 'Keyword', FlowVersion: 'Int' } as const;
 
 /** Dynamic config that makes the dev server honour task priority and fairness. */
-export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.enableFairness=true', 'frontend.enableUpdateWorkflowExecution=true'];
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'matching.enableFairness=true',
+  'frontend.enableUpdateWorkflowExecution=true',
+];
 
 export class TemporalUnavailableError extends Error {
   override name = 'TemporalUnavailableError';
@@ -35,7 +38,8 @@ export interface DevServer {
 /** `TEMPORAL_CLI_PATH`, then `temporal` on PATH; undefined when neither exists. */
 export function findTemporalCli(cliPath?: string): string | undefined {
   if (cliPath) {
-    if (!existsSync(cliPath)) throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${cliPath} does not exist; point it at a temporal binary.`);
+    if (!existsSync(cliPath))
+      throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${cliPath} does not exist; point it at a temporal binary.`);
     return cliPath;
   }
   try {
@@ -97,7 +101,8 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', host);
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const kv of [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])]) args.push('--dynamic-config-value', kv);
+  for (const kv of [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])])
+    args.push('--dynamic-config-value', kv);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // A parent that dies without stop() must not leave the server listening.
@@ -123,7 +128,10 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
       throw new TemporalUnavailableError(`temporal server start-dev did not answer at ${opts.address} within 60 s.`);
     }
   }
-  opts.logger?.info({ address: opts.address, cli, dbFile: opts.dbFile ?? '(memory)' }, 'started the Temporal dev server');
+  opts.logger?.info(
+    { address: opts.address, cli, dbFile: opts.dbFile ?? '(memory)' },
+    'started the Temporal dev server',
+  );
   return {
     address: opts.address,
     started: true,
@@ -146,7 +154,10 @@ async function downloadAndStart(opts: DevServerOptions, host: string, port: numb
         ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
         extraArgs: [
           ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
-          ...[...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])].flatMap((kv) => ['--dynamic-config-value', kv]),
+          ...[...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])].flatMap((kv) => [
+            '--dynamic-config-value',
+            kv,
+          ]),
         ],
       },
     });

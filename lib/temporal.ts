@@ -9,12 +9,18 @@ export class TemporalConnectError extends Error {
   override name = 'TemporalConnectError';
 }
 
-export async function connectClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
+export async function connectClient(
+  address: string,
+  namespace: string,
+): Promise<{ client: Client; connection: Connection }> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: 5000 });
     return { client: new Client({ connection, namespace }), connection };
   } catch (cause) {
-    throw new TemporalConnectError(`Temporal at ${address} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`, { cause });
+    throw new TemporalConnectError(
+      `Temporal at ${address} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`,
+      { cause },
+    );
   }
 }
 

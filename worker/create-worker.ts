@@ -1,11 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-/** Modules the workflow bundle must never reach (see test/unit/bundle.test.ts). */
-export const WORKFLOW_BUNDLE_IGNORES = ['postgres', 'pino', 'undici', 'openai', 'jsonata', 'csv-parse'];
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -17,10 +14,16 @@ export interface CreateWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Poll only workflow tasks or only activity tasks (both by default). */
+  roles?: { workflows: boolean; activities: boolean };
 }
 
 export async function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger, ignoreModules: WORKFLOW_BUNDLE_IGNORES });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietBundlerLogger,
+    ignoreModules: WORKFLOW_BUNDLE_IGNORES,
+  });
 }
 
 const quietBundlerLogger = {
@@ -33,12 +36,14 @@ const quietBundlerLogger = {
 };
 
 export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
+  const roles = o.roles ?? { workflows: true, activities: true };
+  const workflows = o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: WORKFLOW_BUNDLE_IGNORES } }),
-    activities: createActivities(o.deps),
+    ...(roles.workflows ? workflows : {}),
+    ...(roles.activities ? { activities: createActivities(o.deps) } : {}),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 200,
     maxConcurrentWorkflowTaskExecutions: o.maxConcurrentWorkflowTaskExecutions ?? 40,
     maxConcurrentLocalActivityExecutions: 50,

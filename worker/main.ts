@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   try {
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   } catch (cause) {
-    throw new Error(`Temporal at ${config.TEMPORAL_ADDRESS} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`, { cause });
+    throw new Error(
+      `Temporal at ${config.TEMPORAL_ADDRESS} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`,
+      { cause },
+    );
   }
   const worker = await createWorker({
     connection,

@@ -63,7 +63,10 @@ export interface InterpretResult {
   error?: RunState['error'];
 }
 
-type Lookup = (root: string, path: (string | number)[]) => { found: true; value: unknown } | { found: false; reason: string };
+type Lookup = (
+  root: string,
+  path: (string | number)[],
+) => { found: true; value: unknown } | { found: false; reason: string };
 
 const DEFAULT_TIMEOUT = '10m';
 const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
@@ -155,7 +158,12 @@ export class GraphRun {
     this.o.onChange?.();
   }
 
-  private event(type: Parameters<Outbox['emit']>[0], nodeId: string, data?: Record<string, unknown>, attempt?: number): void {
+  private event(
+    type: Parameters<Outbox['emit']>[0],
+    nodeId: string,
+    data?: Record<string, unknown>,
+    attempt?: number,
+  ): void {
     if (this.quiet) return;
     this.o.outbox.emit(type, `${type}:${nodeId}`, { nodeId, attempt, data });
   }
@@ -212,7 +220,8 @@ export class GraphRun {
   }
 
   private recordCondition(id: string, output: unknown): void {
-    if (this.graph.nodes.get(id)?.type === 'condition') this.conditionValues.set(id, (output as { value?: unknown })?.value === true);
+    if (this.graph.nodes.get(id)?.type === 'condition')
+      this.conditionValues.set(id, (output as { value?: unknown })?.value === true);
   }
 
   private onNodeError(node: NodeDef, startedAt: string, err: unknown): void {
@@ -256,7 +265,10 @@ export class GraphRun {
         if (inline.ok) {
           this.event('node.started', node.id, undefined, 1);
           this.event('node.completed', node.id, undefined, 1);
-          const output = node.type === 'template' ? String((inline.value as { template?: unknown }).template ?? '') : ((inline.value as { value?: unknown }).value ?? null);
+          const output =
+            node.type === 'template'
+              ? String((inline.value as { template?: unknown }).template ?? '')
+              : ((inline.value as { value?: unknown }).value ?? null);
           return { output, attempts: 1 };
         }
         return this.activity(node, params);
@@ -297,7 +309,10 @@ export class GraphRun {
 
   private tryResolve(params: Record<string, unknown>): { ok: true; value: Record<string, unknown> } | { ok: false } {
     try {
-      return { ok: true, value: resolvePlaceholders(params, (ref) => this.lookup(ref.root, ref.path)) as Record<string, unknown> };
+      return {
+        ok: true,
+        value: resolvePlaceholders(params, (ref) => this.lookup(ref.root, ref.path)) as Record<string, unknown>,
+      };
     } catch {
       return { ok: false };
     }
@@ -307,7 +322,11 @@ export class GraphRun {
   private async resolveForWorkflow(node: NodeDef, params: Record<string, unknown>): Promise<Record<string, unknown>> {
     const inline = this.tryResolve(params);
     if (inline.ok) return inline.value;
-    const { resolveParams } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: DEFAULT_RETRY, summary: `${node.id} · resolve params` });
+    const { resolveParams } = proxyActivities<Activities>({
+      startToCloseTimeout: '1m',
+      retry: DEFAULT_RETRY,
+      summary: `${node.id} · resolve params`,
+    });
     return resolveParams(this.activityInput(node, params));
   }
 
@@ -365,7 +384,10 @@ export class GraphRun {
     };
   }
 
-  private async activity(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+  private async activity(
+    node: NodeDef,
+    params: Record<string, unknown>,
+  ): Promise<{ output: unknown; attempts: number }> {
     const activities = proxyActivities<Activities>(this.activityOptions(node));
     const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
     const result = await run(this.activityInput(node, params));
@@ -375,24 +397,41 @@ export class GraphRun {
   private async delay(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
     const resolved = await this.resolveForWorkflow(node, params);
     const ms = parseDuration(String(resolved.duration));
-    if (ms === undefined) throw ApplicationFailure.nonRetryable(`${node.id}: duration "${String(resolved.duration)}" is not a duration`, WORKFLOW_ERRORS.InvalidParams);
+    if (ms === undefined)
+      throw ApplicationFailure.nonRetryable(
+        `${node.id}: duration "${String(resolved.duration)}" is not a duration`,
+        WORKFLOW_ERRORS.InvalidParams,
+      );
     this.event('node.started', node.id, { durationMs: ms }, 1);
     await sleep(ms, { summary: `${node.id} · delay ${String(resolved.duration)}` });
     this.event('node.completed', node.id, undefined, 1);
     return { output: null, attempts: 1 };
   }
 
-  private async approval(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+  private async approval(
+    node: NodeDef,
+    params: Record<string, unknown>,
+  ): Promise<{ output: unknown; attempts: number }> {
     const decisions = this.o.decisions;
-    if (!decisions) throw ApplicationFailure.nonRetryable(`${node.id}: approvals are not supported inside loop bodies`, WORKFLOW_ERRORS.InvalidParams);
+    if (!decisions)
+      throw ApplicationFailure.nonRetryable(
+        `${node.id}: approvals are not supported inside loop bodies`,
+        WORKFLOW_ERRORS.InvalidParams,
+      );
     const timeout = typeof params.timeout === 'string' ? params.timeout : undefined;
     const prev = this.states.get(node.id)!;
     this.set(node.id, { ...prev, status: 'waiting' });
     this.event('node.waiting', node.id, { message: params.message ?? null, timeout: timeout ?? null });
     const summary = { summary: `${node.id} · approval` };
-    const decided = timeout ? await condition(() => decisions.has(node.id), timeout, summary) : (await condition(() => decisions.has(node.id)), true);
+    const decided = timeout
+      ? await condition(() => decisions.has(node.id), timeout, summary)
+      : (await condition(() => decisions.has(node.id)), true);
     this.set(node.id, { ...this.states.get(node.id)!, status: 'running' });
-    if (!decided) throw ApplicationFailure.nonRetryable(`approval "${node.id}" timed out after ${timeout}`, WORKFLOW_ERRORS.ApprovalTimedOut);
+    if (!decided)
+      throw ApplicationFailure.nonRetryable(
+        `approval "${node.id}" timed out after ${timeout}`,
+        WORKFLOW_ERRORS.ApprovalTimedOut,
+      );
     const decision = decisions.get(node.id)!;
     this.event('node.completed', node.id, { approved: decision.approved }, 1);
     return { output: decision, attempts: 1 };
@@ -400,15 +439,24 @@ export class GraphRun {
 
   private pinned(name: string, nodeId: string): PinnedFlow {
     const flow = this.o.library[name];
-    if (!flow) throw ApplicationFailure.nonRetryable(`${nodeId}: flow "${name}" was not resolved when the run started`, WORKFLOW_ERRORS.UnknownFlow);
+    if (!flow)
+      throw ApplicationFailure.nonRetryable(
+        `${nodeId}: flow "${name}" was not resolved when the run started`,
+        WORKFLOW_ERRORS.UnknownFlow,
+      );
     return flow;
   }
 
   private childPrefix(node: NodeDef): string {
-    return this.o.itemIndex === undefined ? `${this.o.runId}.${node.id}` : `${this.o.runId}.${this.o.itemIndex}.${node.id}`;
+    return this.o.itemIndex === undefined
+      ? `${this.o.runId}.${node.id}`
+      : `${this.o.runId}.${this.o.itemIndex}.${node.id}`;
   }
 
-  private async subflow(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+  private async subflow(
+    node: NodeDef,
+    params: Record<string, unknown>,
+  ): Promise<{ output: unknown; attempts: number }> {
     const resolved = await this.resolveForWorkflow(node, params);
     const flow = this.pinned(String(resolved.flow), node.id);
     const runId = this.childPrefix(node);
@@ -452,32 +500,42 @@ export class GraphRun {
       items = { items: resolved.items };
       count = resolved.items.length;
     } else {
-      const { loopItems } = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: DEFAULT_RETRY, summary: `${node.id} · loop items` });
+      const { loopItems } = proxyActivities<Activities>({
+        startToCloseTimeout: '2m',
+        retry: DEFAULT_RETRY,
+        summary: `${node.id} · loop items`,
+      });
       const parsed = await loopItems(this.activityInput(node, { items: params.items }));
       items = parsed.source;
       count = parsed.count;
     }
     const concurrency = typeof resolved.concurrency === 'number' ? resolved.concurrency : 10;
     this.event('node.started', node.id, { items: count, concurrency }, 1);
-    const output = count === 0 ? [] : await executeChild('runLoop', {
-      workflowId: `loop-${this.childPrefix(node)}-0-${count}`,
-      args: [
-        {
-          runId: this.o.runId,
-          nodeId: node.id,
-          body,
-          items,
-          offset: 0,
-          count,
-          concurrency,
-          library: this.o.library,
-          priority: node.priority ?? this.o.priority,
-          fairnessKey: this.o.fairnessKey,
-        } satisfies RunLoopInput,
-      ],
-      staticSummary: `${node.id} · loop over ${count} items`,
-      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
-    });
+    const output =
+      count === 0
+        ? []
+        : await executeChild('runLoop', {
+            workflowId: `loop-${this.childPrefix(node)}-0-${count}`,
+            args: [
+              {
+                runId: this.o.runId,
+                nodeId: node.id,
+                body,
+                items,
+                offset: 0,
+                count,
+                concurrency,
+                library: this.o.library,
+                priority: node.priority ?? this.o.priority,
+                fairnessKey: this.o.fairnessKey,
+              } satisfies RunLoopInput,
+            ],
+            staticSummary: `${node.id} · loop over ${count} items`,
+            priority: {
+              priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY,
+              fairnessKey: this.o.fairnessKey,
+            },
+          });
     this.event('node.completed', node.id, { items: count }, 1);
     return { output, attempts: 1 };
   }
@@ -491,7 +549,13 @@ export function describeError(err: unknown, fallbackAttempts: number): { error: 
     if ((cause as Error).name === 'ApplicationFailure' && !(next as Error)?.name?.includes('Failure')) break;
     cause = next;
   }
-  const failure = cause as { message?: string; type?: string; name?: string; details?: unknown[]; timeoutType?: number };
+  const failure = cause as {
+    message?: string;
+    type?: string;
+    name?: string;
+    details?: unknown[];
+    timeoutType?: number;
+  };
   const details = (failure.details?.[0] ?? {}) as { attempt?: number };
   const type = failure.type ?? (failure.name === 'TimeoutFailure' ? 'Timeout' : failure.name);
   let message = failure.message || 'node failed';

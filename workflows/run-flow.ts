@@ -1,4 +1,10 @@
-import { ApplicationFailure, CancelledFailure, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { EventDraft, RunFlowInput, RunState, RunStatus } from '../flow/index.js';
 import { approveUpdate, stateQuery, WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import { GraphRun } from './interpreter.js';
@@ -16,9 +22,8 @@ import { Outbox } from './outbox.js';
 export async function runFlow(input: RunFlowInput): Promise<RunState> {
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
-  let graphRun: GraphRun | undefined;
-  const outbox = new Outbox(input.runId, !input.quiet, () => setCurrentDetails(details(graphRun, status)));
-  graphRun = new GraphRun({
+  const outbox: Outbox = new Outbox(input.runId, !input.quiet, () => setCurrentDetails(details(run, status)));
+  const run: GraphRun = new GraphRun({
     runId: input.runId,
     graph: input.flow.definition,
     inputs: input.inputs ?? {},
@@ -29,18 +34,29 @@ export async function runFlow(input: RunFlowInput): Promise<RunState> {
     reuse: input.reuse,
     decisions,
   });
-  const run = graphRun;
   const state = (): RunState => {
     const { nodes, outputs } = run.snapshot();
     const live = status === 'running' && run.anyWaiting() && !run.anyRunning() ? 'waiting' : status;
-    return { runId: input.runId, flowId: input.flow.flowId, flowName: input.flow.name, flowVersion: input.flow.version, status: live, nodes, outputs };
+    return {
+      runId: input.runId,
+      flowId: input.flow.flowId,
+      flowName: input.flow.name,
+      flowVersion: input.flow.version,
+      status: live,
+      nodes,
+      outputs,
+    };
   };
 
   setHandler(stateQuery, state);
   setHandler(
     approveUpdate,
     (request) => {
-      const decision: ApprovalDecision = { approved: request.approved, comment: request.comment ?? null, by: request.by ?? null };
+      const decision: ApprovalDecision = {
+        approved: request.approved,
+        comment: request.comment ?? null,
+        by: request.by ?? null,
+      };
       decisions.set(request.nodeId, decision);
       return decision;
     },
@@ -54,7 +70,13 @@ export async function runFlow(input: RunFlowInput): Promise<RunState> {
   );
 
   outbox.emit('run.started', 'run.started', {
-    data: { flowId: input.flow.flowId, flowName: input.flow.name, flowVersion: input.flow.version, origin: input.origin, workflowId: workflowInfo().workflowId },
+    data: {
+      flowId: input.flow.flowId,
+      flowName: input.flow.name,
+      flowVersion: input.flow.version,
+      origin: input.origin,
+      workflowId: workflowInfo().workflowId,
+    },
   });
   const result = await run.run();
   status = result.status;
@@ -63,7 +85,12 @@ export async function runFlow(input: RunFlowInput): Promise<RunState> {
     type: result.status === 'completed' ? 'run.completed' : result.status === 'failed' ? 'run.failed' : 'run.cancelled',
     key: 'run.end',
     ts: new Date().toISOString(),
-    data: result.status === 'completed' ? { outputs: Object.keys(final.outputs) } : result.error ? { error: result.error } : {},
+    data:
+      result.status === 'completed'
+        ? { outputs: Object.keys(final.outputs) }
+        : result.error
+          ? { error: result.error }
+          : {},
   };
   await outbox.close(input.quiet ? undefined : final, [terminal]);
   if (result.status === 'failed') {
@@ -79,8 +106,9 @@ export async function runFlow(input: RunFlowInput): Promise<RunState> {
   return final;
 }
 
-function details(run: GraphRun | undefined, status: RunStatus): string {
-  if (!run) return '';
-  const rows = [...run.states].map(([id, s]) => `| ${id} | ${run.graph.nodes.get(id)!.type} | ${s.status} | ${s.attempts} |`);
+function details(run: GraphRun, status: RunStatus): string {
+  const rows = [...run.states].map(
+    ([id, s]) => `| ${id} | ${run.graph.nodes.get(id)!.type} | ${s.status} | ${s.attempts} |`,
+  );
   return [`**Run ${status}**`, '', '| node | type | status | attempts |', '|---|---|---|---|', ...rows].join('\n');
 }

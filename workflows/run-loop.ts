@@ -25,7 +25,8 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
 
   const chunk = Math.max(leaf, Math.ceil(input.count / LOOP_FANOUT));
   const ranges: { offset: number; count: number }[] = [];
-  for (let start = 0; start < input.count; start += chunk) ranges.push({ offset: input.offset + start, count: Math.min(chunk, input.count - start) });
+  for (let start = 0; start < input.count; start += chunk)
+    ranges.push({ offset: input.offset + start, count: Math.min(chunk, input.count - start) });
   const parallel = Math.min(ranges.length, input.concurrency);
   const childConcurrency = Math.max(1, Math.floor(input.concurrency / parallel));
   const results = await pool(ranges, parallel, (range) =>
@@ -36,7 +37,15 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
           ...input,
           ...range,
           concurrency: childConcurrency,
-          items: 'items' in input.items ? { items: input.items.items.slice(range.offset - input.offset, range.offset - input.offset + range.count) } : input.items,
+          items:
+            'items' in input.items
+              ? {
+                  items: input.items.items.slice(
+                    range.offset - input.offset,
+                    range.offset - input.offset + range.count,
+                  ),
+                }
+              : input.items,
         },
       ],
       staticSummary: `${input.nodeId} · items ${range.offset}–${range.offset + range.count - 1}`,
@@ -47,31 +56,41 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
 }
 
 async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]> {
-  const items = 'items' in input.items ? input.items.items.slice(0, input.count) : await loadItems({ ref: input.items.ref, offset: input.offset, count: input.count });
+  const items =
+    'items' in input.items
+      ? input.items.items.slice(0, input.count)
+      : await loadItems({ ref: input.items.ref, offset: input.offset, count: input.count });
   const quiet = new Outbox(input.runId, false);
-  const outputs = await pool(items.map((item, i) => ({ item, index: input.offset + i })), input.concurrency, async ({ item, index }) => {
-    const run = new GraphRun({
-      runId: input.runId,
-      graph: input.body,
-      inputs: { item, index },
-      library: input.library,
-      priority: input.priority,
-      fairnessKey: input.fairnessKey,
-      outbox: quiet,
-      itemIndex: index,
-    });
-    const result = await run.run();
-    if (result.status !== 'completed') {
-      throw ApplicationFailure.nonRetryable(
-        `item ${index}: ${result.error ? `node "${result.error.nodeId}" failed: ${result.error.message}` : result.status}`,
-        WORKFLOW_ERRORS.LoopItemFailed,
-        { index, error: result.error },
-      );
-    }
-    return result.outputs;
-  });
+  const outputs = await pool(
+    items.map((item, i) => ({ item, index: input.offset + i })),
+    input.concurrency,
+    async ({ item, index }) => {
+      const run = new GraphRun({
+        runId: input.runId,
+        graph: input.body,
+        inputs: { item, index },
+        library: input.library,
+        priority: input.priority,
+        fairnessKey: input.fairnessKey,
+        outbox: quiet,
+        itemIndex: index,
+      });
+      const result = await run.run();
+      if (result.status !== 'completed') {
+        throw ApplicationFailure.nonRetryable(
+          `item ${index}: ${result.error ? `node "${result.error.nodeId}" failed: ${result.error.message}` : result.status}`,
+          WORKFLOW_ERRORS.LoopItemFailed,
+          { index, error: result.error },
+        );
+      }
+      return result.outputs;
+    },
+  );
   const progress = new Outbox(input.runId, true);
-  progress.emit('node.progress', `node.progress:${input.nodeId}:${input.offset}`, { nodeId: input.nodeId, data: { itemsDone: input.count, offset: input.offset } });
+  progress.emit('node.progress', `node.progress:${input.nodeId}:${input.offset}`, {
+    nodeId: input.nodeId,
+    data: { itemsDone: input.count, offset: input.offset },
+  });
   await progress.close(undefined, []);
   return outputs;
 }

@@ -45,7 +45,11 @@ export async function http(params: NodeParams<'http'>, ctx: NodeContext): Promis
       const location = responseHeaders.location;
       if (statusCode >= 300 && statusCode < 400 && location && params.followRedirects !== false) {
         await response.body.dump();
-        if (hop >= HTTP_DEFAULTS.maxRedirects) throw ApplicationFailure.nonRetryable(`more than ${HTTP_DEFAULTS.maxRedirects} redirects`, 'TooManyRedirects');
+        if (hop >= HTTP_DEFAULTS.maxRedirects)
+          throw ApplicationFailure.nonRetryable(
+            `more than ${HTTP_DEFAULTS.maxRedirects} redirects`,
+            'TooManyRedirects',
+          );
         url = new URL(location, url);
         if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) {
           method = 'GET';
@@ -57,10 +61,20 @@ export async function http(params: NodeParams<'http'>, ctx: NodeContext): Promis
       const parsed = parseBody(raw, responseHeaders['content-type'], params.responseType ?? 'auto');
       if (statusCode === 429) {
         const delayMs = retryAfterMs(responseHeaders['retry-after']);
-        throw ApplicationFailure.create({ message: `HTTP 429 from ${url.host}`, type: 'HttpTooManyRequests', nonRetryable: false, ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}) });
+        throw ApplicationFailure.create({
+          message: `HTTP 429 from ${url.host}`,
+          type: 'HttpTooManyRequests',
+          nonRetryable: false,
+          ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}),
+        });
       }
-      if (statusCode >= 500) throw ApplicationFailure.retryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpServerError');
-      if (statusCode >= 400) throw ApplicationFailure.nonRetryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpClientError', { status: statusCode, body: truncate(parsed) });
+      if (statusCode >= 500)
+        throw ApplicationFailure.retryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpServerError');
+      if (statusCode >= 400)
+        throw ApplicationFailure.nonRetryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpClientError', {
+          status: statusCode,
+          body: truncate(parsed),
+        });
       return { status: statusCode, headers: responseHeaders, body: parsed };
     } finally {
       void agent.close();
@@ -84,11 +98,18 @@ function networkError(err: unknown, url: URL, timeoutMs: number, cancel: AbortSi
   if (cancel.aborted) return err;
   const e = err as Error & { code?: string; cause?: unknown };
   if (e.cause instanceof ApplicationFailure) return e.cause;
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new Error(`no response from ${url.host} within ${timeoutMs} ms`);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    return new Error(`no response from ${url.host} within ${timeoutMs} ms`);
   return new Error(`cannot reach ${url.host}: ${e.code ?? e.message}`);
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number, url: URL, timeoutMs: number, cancel: AbortSignal): Promise<Buffer> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+  maxBytes: number,
+  url: URL,
+  timeoutMs: number,
+  cancel: AbortSignal,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -96,7 +117,10 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
       size += chunk.length;
       if (size > maxBytes) {
         body.destroy();
-        throw ApplicationFailure.nonRetryable(`response from ${url.host} exceeds maxBytes (${maxBytes} bytes)`, 'ResponseTooLarge');
+        throw ApplicationFailure.nonRetryable(
+          `response from ${url.host} exceeds maxBytes (${maxBytes} bytes)`,
+          'ResponseTooLarge',
+        );
       }
       chunks.push(chunk);
     }
@@ -129,7 +153,8 @@ function retryAfterMs(value: string | undefined): number | undefined {
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 

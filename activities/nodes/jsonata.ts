@@ -27,7 +27,12 @@ export async function evaluateJsonata(expression: string, data: unknown): Promis
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    const why = e.code === 'D1012' ? `ran longer than ${JSONATA_LIMITS.timeout} ms` : e.code === 'D1011' ? `nested deeper than ${JSONATA_LIMITS.stack}` : e.message;
+    const why =
+      e.code === 'D1012'
+        ? `ran longer than ${JSONATA_LIMITS.timeout} ms`
+        : e.code === 'D1011'
+          ? `nested deeper than ${JSONATA_LIMITS.stack}`
+          : e.message;
     throw ApplicationFailure.nonRetryable(`JSONata ${e.code ?? 'error'}: ${why}`, 'ExpressionFailed');
   }
 }

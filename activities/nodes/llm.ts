@@ -59,7 +59,8 @@ export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<
     if (ctx.signal.aborted) throw err;
     if (err instanceof ApplicationFailure) throw err;
     if (err instanceof APIError && err.status !== undefined) {
-      if (err.status === 429 || err.status >= 500) throw ApplicationFailure.retryable(`LLM ${err.status}: ${err.message}`, 'LlmServerError');
+      if (err.status === 429 || err.status >= 500)
+        throw ApplicationFailure.retryable(`LLM ${err.status}: ${err.message}`, 'LlmServerError');
       throw ApplicationFailure.nonRetryable(`LLM ${err.status}: ${err.message}`, 'LlmClientError');
     }
     const cause = (err as { cause?: unknown }).cause;

@@ -21,7 +21,10 @@ export function flowsRouter(sql: Sql, runs: RunService): Router {
   });
 
   router.get('/:flow', async (req, res) => {
-    const version = req.query.version === undefined ? undefined : parseBody(z.coerce.number().int().positive(), req.query.version, 'version');
+    const version =
+      req.query.version === undefined
+        ? undefined
+        : parseBody(z.coerce.number().int().positive(), req.query.version, 'version');
     const flow = await getFlow(sql, req.params.flow, version);
     if (!flow) throw notFound(`flow "${req.params.flow}"`);
     res.json(flow);

@@ -13,9 +13,17 @@ const listSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
-const approvalSchema = z.object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() }).strict();
+const approvalSchema = z
+  .object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() })
+  .strict();
 
-export function runsRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<Response>, keepAliveMs?: number): Router {
+export function runsRouter(
+  sql: Sql,
+  runs: RunService,
+  hub: EventHub,
+  open: Set<Response>,
+  keepAliveMs?: number,
+): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -27,7 +35,8 @@ export function runsRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<
   });
 
   router.get('/:runId/events', async (req, res) => {
-    const [known] = await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
+    const [known] =
+      await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
     if (!known) throw notFound(`run "${req.params.runId}"`);
     streamRunEvents({ sql, hub, open, keepAliveMs }, req, res, req.params.runId);
   });

@@ -57,7 +57,11 @@ async function main(): Promise<void> {
 
     const env = { ...process.env, DATABASE_URL: config.databaseUrl, LOG_FORMAT: config.LOG_FORMAT ?? 'pretty' };
     for (const role of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], { env, stdio: 'inherit', cwd: ROOT });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], {
+        env,
+        stdio: 'inherit',
+        cwd: ROOT,
+      });
       child.once('exit', (code) => {
         if (!stopping) {
           logger.error({ role, code }, `the ${role} stopped; stopping everything`);
@@ -111,7 +115,8 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s; see the log above.`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s; see the log above.`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -119,17 +124,26 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 /** Creates each examples/*.json flow, or stores a new version when its definition changed. */
 async function loadExamples(apiUrl: string, apiKey?: string): Promise<string[]> {
   const dir = path.join(ROOT, 'examples');
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+  };
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const names: string[] = [];
   // Bodies first: a flow may name another (subflow, loop body), which must exist when it is saved.
-  const defs = files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { name: string; nodes: unknown[]; edges?: unknown[] });
+  const defs = files.map(
+    (f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { name: string; nodes: unknown[]; edges?: unknown[] },
+  );
   const pending = [...defs];
   for (let round = 0; pending.length && round < defs.length + 1; round++) {
     for (const def of [...pending]) {
       const created = await fetch(`${apiUrl}/api/v1/flows`, { method: 'POST', headers, body: JSON.stringify(def) });
       if (created.status === 409) {
-        const current = (await (await fetch(`${apiUrl}/api/v1/flows/${def.name}`, { headers })).json()) as { definition: unknown };
+        const current = (await (await fetch(`${apiUrl}/api/v1/flows/${def.name}`, { headers })).json()) as {
+          definition: unknown;
+        };
         if (JSON.stringify(current.definition) !== JSON.stringify(normalize(def))) {
           await fetch(`${apiUrl}/api/v1/flows/${def.name}`, { method: 'PUT', headers, body: JSON.stringify(def) });
         }

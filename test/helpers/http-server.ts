@@ -8,7 +8,9 @@ export interface TestServer {
 }
 
 /** A local HTTP server whose handler the test writes; records every request. */
-export async function startHttpServer(handler: (req: IncomingMessage, res: ServerResponse, body: string, n: number) => void): Promise<TestServer> {
+export async function startHttpServer(
+  handler: (req: IncomingMessage, res: ServerResponse, body: string, n: number) => void,
+): Promise<TestServer> {
   const requests: TestServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     let body = '';

@@ -8,10 +8,23 @@ export interface SseEvent {
  * Reads a run's event stream until it ends (or `stopAfter` events), like a browser's EventSource
  * would, sending Last-Event-ID when given.
  */
-export async function readStream(baseUrl: string, runId: string, o: { lastEventId?: number; stopAfter?: number; headers?: Record<string, string>; onComment?: (text: string) => void } = {}): Promise<SseEvent[]> {
+export async function readStream(
+  baseUrl: string,
+  runId: string,
+  o: {
+    lastEventId?: number;
+    stopAfter?: number;
+    headers?: Record<string, string>;
+    onComment?: (text: string) => void;
+  } = {},
+): Promise<SseEvent[]> {
   const controller = new AbortController();
   const res = await fetch(`${baseUrl}/api/v1/runs/${runId}/events`, {
-    headers: { accept: 'text/event-stream', ...(o.lastEventId !== undefined ? { 'last-event-id': String(o.lastEventId) } : {}), ...o.headers },
+    headers: {
+      accept: 'text/event-stream',
+      ...(o.lastEventId !== undefined ? { 'last-event-id': String(o.lastEventId) } : {}),
+      ...o.headers,
+    },
     signal: controller.signal,
   });
   if (res.status !== 200 || !res.body) throw new Error(`events ${runId}: ${res.status} ${await res.text()}`);

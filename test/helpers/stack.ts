@@ -34,7 +34,8 @@ export function testEnv() {
   const databaseUrl = process.env.TEST_DATABASE_URL_RESOLVED;
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.TEST_WORKFLOW_BUNDLE;
-  if (!databaseUrl || !address || !bundle) throw new Error('integration global setup did not run (Temporal and Postgres are required)');
+  if (!databaseUrl || !address || !bundle)
+    throw new Error('integration global setup did not run (Temporal and Postgres are required)');
   return { databaseUrl, address, bundle };
 }
 
@@ -44,7 +45,10 @@ export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 export async function startStack(o: StackOptions) {
   const env = testEnv();
   if (!runtimeInstalled) {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    });
     runtimeInstalled = true;
   }
   const taskQueue = `${o.name}-${randomUUID().slice(0, 8)}`;
@@ -52,16 +56,25 @@ export async function startStack(o: StackOptions) {
   const { client, connection } = await connectClient(env.address, 'default');
   const workers: { worker: Worker; running: Promise<void>; connection: NativeConnection }[] = [];
 
-  async function startWorker(extra: { maxActivities?: number } = {}) {
+  async function startWorker(
+    extra: { maxActivities?: number; roles?: { workflows: boolean; activities: boolean } } = {},
+  ) {
     const nativeConnection = await NativeConnection.connect({ address: env.address });
     const worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      deps: { sql, logger, httpAllowHosts: o.httpAllowHosts ?? [], blobThresholdBytes: o.blobThresholdBytes ?? 256 * 1024, env: { ...process.env, ...o.env } },
+      deps: {
+        sql,
+        logger,
+        httpAllowHosts: o.httpAllowHosts ?? [],
+        blobThresholdBytes: o.blobThresholdBytes ?? 256 * 1024,
+        env: { ...process.env, ...o.env },
+      },
       workflowBundle: { codePath: env.bundle },
       maxConcurrentActivityTaskExecutions: extra.maxActivities ?? o.maxActivities,
       shutdownGraceTime: '2s',
+      roles: extra.roles,
     });
     const entry = { worker, running: worker.run(), connection: nativeConnection };
     workers.push(entry);
@@ -114,7 +127,12 @@ export async function startStack(o: StackOptions) {
     get app() {
       return app;
     },
-    async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    async api<T = any>(
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<ApiResponse<T>> {
       const res = await fetch(`${stack.baseUrl}${path}`, {
         method,
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -137,7 +155,8 @@ export async function startStack(o: StackOptions) {
     },
     async run(flow: string, body: Record<string, unknown> = {}, waitSeconds = 60) {
       const res = await stack.api('POST', `/api/v1/flows/${flow}/runs?wait=${waitSeconds}`, body);
-      if (res.status !== 200 && res.status !== 202) throw new Error(`run ${flow}: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 200 && res.status !== 202)
+        throw new Error(`run ${flow}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
     async start(flow: string, body: Record<string, unknown> = {}) {
@@ -150,7 +169,8 @@ export async function startStack(o: StackOptions) {
       for (;;) {
         const res = await stack.api('GET', `/api/v1/runs/${runId}`);
         if (res.status === 200 && predicate(res.body)) return res.body;
-        if (Date.now() > deadline) throw new Error(`run ${runId} never matched; last: ${JSON.stringify(res.body).slice(0, 2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`run ${runId} never matched; last: ${JSON.stringify(res.body).slice(0, 2000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -57,7 +57,12 @@ describe('the vertical slice', () => {
     expect(events[0].event).toBe('run.started');
     expect(events.at(-1)!.event).toBe('run.completed');
     for (const e of events) expect(e.data).toMatchObject({ runId: run.runId, type: e.event });
-    expect(events.filter((e) => e.event === 'node.completed').map((e) => e.data.nodeId).sort()).toEqual(['in', 'out', 'work']);
+    expect(
+      events
+        .filter((e) => e.event === 'node.completed')
+        .map((e) => e.data.nodeId)
+        .sort(),
+    ).toEqual(['in', 'out', 'work']);
   });
 
   it('a new version is immutable and a run is pinned to the version it started with', async () => {

@@ -35,7 +35,13 @@ describe('scheduling', () => {
         { id: 'join', type: 'transform', params: { expression: '[a, b, c, d]' } },
         { id: 'out', type: 'output', params: { value: '{{join}}' } },
       ],
-      edges: [...branches.flatMap((id) => [{ source: 'in', target: id }, { source: id, target: 'join' }]), { source: 'join', target: 'out' }],
+      edges: [
+        ...branches.flatMap((id) => [
+          { source: 'in', target: id },
+          { source: id, target: 'join' },
+        ]),
+        { source: 'join', target: 'out' },
+      ],
     });
     const run = await stack.run(name);
     expect(run.status).toBe('completed');
@@ -74,13 +80,20 @@ describe('retries and timeouts', () => {
     flaky.requests.length = 0;
     const run = await stack.run(name);
     expect(run.status).toBe('completed');
-    expect(run.nodes.call).toMatchObject({ status: 'completed', attempts: 3, output: { status: 200, body: { ok: true, n: 3 } } });
+    expect(run.nodes.call).toMatchObject({
+      status: 'completed',
+      attempts: 3,
+      output: { status: 200, body: { ok: true, n: 3 } },
+    });
     const events = await readStream(stack.baseUrl, run.runId);
     expect(events.filter((e) => e.event === 'node.retrying').map((e) => e.data.attempt)).toEqual([1, 2]);
   });
 
   it('does not retry a 404', async () => {
-    const name = await stack.createFlow({ name: uniqueName('noretry'), nodes: [{ id: 'call', type: 'http', params: { url: `${flaky.url}/missing` }, retry: fast }] });
+    const name = await stack.createFlow({
+      name: uniqueName('noretry'),
+      nodes: [{ id: 'call', type: 'http', params: { url: `${flaky.url}/missing` }, retry: fast }],
+    });
     const run = await stack.run(name);
     expect(run.status).toBe('failed');
     expect(run.nodes.call).toMatchObject({ status: 'failed', attempts: 1, error: { type: 'HttpClientError' } });
@@ -90,7 +103,9 @@ describe('retries and timeouts', () => {
   it('fails a node that runs past its timeout', async () => {
     const name = await stack.createFlow({
       name: uniqueName('timeout'),
-      nodes: [{ id: 'slow', type: 'echo', params: { durationMs: 5000 }, timeout: '500ms', retry: { maximumAttempts: 1 } }],
+      nodes: [
+        { id: 'slow', type: 'echo', params: { durationMs: 5000 }, timeout: '500ms', retry: { maximumAttempts: 1 } },
+      ],
     });
     const run = await stack.run(name);
     expect(run.status).toBe('failed');
@@ -184,13 +199,24 @@ describe('control flow', () => {
   });
 
   it('runs a durable delay as a workflow timer', async () => {
-    const name = await stack.createFlow({ name: uniqueName('delay'), nodes: [{ id: 'wait', type: 'delay', params: { duration: '300ms' } }, { id: 'after', type: 'echo', params: { value: 'done' } }], edges: [{ source: 'wait', target: 'after' }] });
+    const name = await stack.createFlow({
+      name: uniqueName('delay'),
+      nodes: [
+        { id: 'wait', type: 'delay', params: { duration: '300ms' } },
+        { id: 'after', type: 'echo', params: { value: 'done' } },
+      ],
+      edges: [{ source: 'wait', target: 'after' }],
+    });
     const run = await stack.run(name);
     expect(run.status).toBe('completed');
     const history = await stack.client.workflow.getHandle(run.workflowId).fetchHistory();
     const types = history.events!.map((e) => e.eventType);
     expect(types).toContain(3 * 0 + 17); // TIMER_STARTED
-    expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name)).toEqual(['echo']);
+    expect(
+      history
+        .events!.filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name),
+    ).toEqual(['echo']);
   });
 
   it('runs a nested loop inside a subflow, outputs in item order', async () => {
@@ -286,7 +312,10 @@ describe('approvals', () => {
 
 describe('cancellation', () => {
   it('cancels a run: status cancelled, running nodes cancelled', async () => {
-    const name = await stack.createFlow({ name: uniqueName('cancel'), nodes: [{ id: 'long', type: 'echo', params: { durationMs: 60_000 } }] });
+    const name = await stack.createFlow({
+      name: uniqueName('cancel'),
+      nodes: [{ id: 'long', type: 'echo', params: { durationMs: 60_000 } }],
+    });
     const { runId } = await stack.start(name);
     await stack.waitForRun(runId, (r) => r.nodes.long?.status === 'running');
     expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
@@ -307,7 +336,10 @@ describe('large values', () => {
         { id: 'size', type: 'transform', params: { expression: '$length(big)' } },
         { id: 'out', type: 'output', params: { name: 'size', value: '{{size}}' } },
       ],
-      edges: [{ source: 'big', target: 'size' }, { source: 'size', target: 'out' }],
+      edges: [
+        { source: 'big', target: 'size' },
+        { source: 'size', target: 'out' },
+      ],
     });
     const run = await stack.run(name);
     expect(run.status).toBe('completed');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { validateFlow, resolvePlaceholders, getPath, applyTweaks, buildGraph, descendants, ancestors } from '../../flow/index.js';
+import {
+  validateFlow,
+  resolvePlaceholders,
+  getPath,
+  applyTweaks,
+  buildGraph,
+  descendants,
+  ancestors,
+} from '../../flow/index.js';
 import { checkJsonata } from '../../activities/nodes/jsonata.js';
 
 const ok = {
@@ -76,7 +84,9 @@ describe('validateFlow', () => {
   it('validates inline loop bodies with their own paths', () => {
     const result = validateFlow({
       name: 'loop',
-      nodes: [{ id: 'l', type: 'loop', params: { items: [1], body: { nodes: [{ id: 'x', type: 'wat' }], edges: [] } } }],
+      nodes: [
+        { id: 'l', type: 'loop', params: { items: [1], body: { nodes: [{ id: 'x', type: 'wat' }], edges: [] } } },
+      ],
     });
     expect(result.problems.map((p) => p.path)).toContain('$.nodes[0].params.body.nodes[0].type');
   });
@@ -91,12 +101,20 @@ describe('validateFlow', () => {
 });
 
 describe('placeholders', () => {
-  const values: Record<string, unknown> = { inputs: { n: 3, list: [1, 2] }, page: { body: { title: 'T', tags: ['a'] } } };
-  const lookup = (ref: { root: string; path: (string | number)[] }) => ({ found: true as const, value: getPath(values[ref.root], ref.path) });
+  const values: Record<string, unknown> = {
+    inputs: { n: 3, list: [1, 2] },
+    page: { body: { title: 'T', tags: ['a'] } },
+  };
+  const lookup = (ref: { root: string; path: (string | number)[] }) => ({
+    found: true as const,
+    value: getPath(values[ref.root], ref.path),
+  });
   it('keeps JSON types for a whole placeholder and interpolates inside strings', () => {
     expect(resolvePlaceholders('{{inputs.n}}', lookup)).toBe(3);
     expect(resolvePlaceholders('{{ inputs.list }}', lookup)).toEqual([1, 2]);
-    expect(resolvePlaceholders('n={{inputs.n}} t={{page.body.tags[0]}} o={{page.body}}', lookup)).toBe('n=3 t=a o={"title":"T","tags":["a"]}');
+    expect(resolvePlaceholders('n={{inputs.n}} t={{page.body.tags[0]}} o={{page.body}}', lookup)).toBe(
+      'n=3 t=a o={"title":"T","tags":["a"]}',
+    );
     expect(resolvePlaceholders({ a: ['{{page.body.title}}'], b: 1 }, lookup)).toEqual({ a: ['T'], b: 1 });
     expect(resolvePlaceholders('{{page.nothing}}', lookup)).toBeNull();
   });

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { configSchema } from '../../lib/config.js';
+import { SEARCH_ATTRIBUTES } from '../../lib/temporal-dev-server.js';
+
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+  services: Record<
+    string,
+    {
+      command?: string[] | string;
+      environment?: Record<string, unknown>;
+      ports?: string[];
+      image?: string;
+      build?: unknown;
+      container_name?: string;
+    }
+  >;
+};
+const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts as Record<
+  string,
+  string
+>;
+const configKeys = new Set(Object.keys(configSchema.shape));
+
+describe('docker-compose.yml', () => {
+  it('has the production services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'api',
+      'migrate',
+      'postgres',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
+  });
+
+  it('runs this repo through package.json scripts that exist', () => {
+    for (const [service, script] of [
+      ['api', 'api'],
+      ['worker', 'worker'],
+      ['migrate', 'migrate'],
+    ] as const) {
+      expect(compose.services[service].command).toEqual(['npm', 'run', script]);
+      expect(scripts[script]).toBeDefined();
+      expect(compose.services[service].build).toBe('.');
+    }
+  });
+
+  it('configures the app only with variables the config schema reads', () => {
+    for (const service of ['api', 'worker', 'migrate']) {
+      const env = Object.keys(compose.services[service].environment ?? {});
+      expect(env.length).toBeGreaterThan(3);
+      for (const key of env) expect(configKeys.has(key), `${service}: ${key}`).toBe(true);
+    }
+    expect(compose.services.api.environment!.API_KEYS).toMatch(/API_KEYS/);
+  });
+
+  it('lets the worker scale: no fixed name or host port', () => {
+    expect(compose.services.worker.container_name).toBeUndefined();
+    expect(compose.services.worker.ports).toBeUndefined();
+  });
+
+  it('registers the search attributes the code uses', () => {
+    const setup = JSON.stringify(compose.services['temporal-setup'].command);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) expect(setup).toContain(`${name}=${type}`);
+  });
+});
