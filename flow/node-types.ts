@@ -59,10 +59,8 @@ export const NODE_TYPE_PARAMS = {
       prompt: z.string().min(1),
       temperature: orRef(z.number().min(0).max(2)).optional(),
       maxTokens: orRef(z.number().int().positive()).optional(),
-      apiKey: z
-        .string()
-        .regex(/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/, 'a secret reference such as "{{secrets.OPENAI_API_KEY}}"')
-        .optional(),
+      /** Must be a `{{secrets.NAME}}` reference when saved (checked by validateGraph); the value at run time. */
+      apiKey: z.string().min(1).optional(),
     })
     .strict(),
   loop: z

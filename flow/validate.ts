@@ -163,6 +163,17 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
         });
       else outputNames.set(name, i);
     }
+    if (
+      type === 'llm' &&
+      isObject(params) &&
+      typeof params.apiKey === 'string' &&
+      !/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/.test(params.apiKey)
+    ) {
+      problems.push({
+        path: at('nodes', i, 'params', 'apiKey'),
+        message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',
+      });
+    }
     if (type === 'loop' && isObject(params) && isObject(params.body)) {
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options));
     }

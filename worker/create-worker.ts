@@ -22,7 +22,6 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: quietBundlerLogger,
-    ignoreModules: WORKFLOW_BUNDLE_IGNORES,
   });
 }
 

@@ -65,7 +65,7 @@ export async function http(params: NodeParams<'http'>, ctx: NodeContext): Promis
           message: `HTTP 429 from ${url.host}`,
           type: 'HttpTooManyRequests',
           nonRetryable: false,
-          ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}),
+          ...(delayMs ? { nextRetryDelay: delayMs } : {}),
         });
       }
       if (statusCode >= 500)
