@@ -9,7 +9,9 @@ import { EventHub } from './event-hub.js';
 import { HttpError, errorMiddleware } from './http-error.js';
 import { createRunService, type RunService } from './run-service.js';
 import { flowsRouter } from './routers/flows.js';
-import { runsRouter } from './routers/runs.js';
+import { runsRouter, type Replay } from './routers/runs.js';
+import { createReplayer } from '../worker/index.js';
+import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
 
 export interface AppDeps {
@@ -23,6 +25,8 @@ export interface AppDeps {
   bodyLimit?: string;
   rateLimitPerMinute?: number;
   keepAliveMs?: number;
+  /** Replays a history against the workflow code deployed now (default: bundles ./workflows once). */
+  replay?: Replay;
 }
 
 export interface App {
@@ -85,7 +89,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
   );
   api.use('/flows', flowsRouter(deps.sql, runs));
-  api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.keepAliveMs));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.replay ?? createReplayer(), deps.keepAliveMs));
   api.use('/webhooks', webhooksRouter(runs));
   api.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),

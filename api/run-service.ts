@@ -6,6 +6,8 @@ import {
   STATE_QUERY,
   WORKFLOW_TYPE,
   applyTweaks,
+  buildGraph,
+  descendants,
   validateFlow,
   type NodeState,
   type RunFlowInput,
@@ -16,7 +18,15 @@ import { checkJsonata } from '../activities/nodes/jsonata.js';
 import { derefDeep } from '../lib/blobs.js';
 import { readEvents } from '../lib/event-log.js';
 import type { Sql } from '../lib/sql.js';
-import { FLOW_ID_KEY, FLOW_NAME_KEY, FLOW_VERSION_KEY, runStatusOf } from '../lib/temporal.js';
+import {
+  FLOW_ID_KEY,
+  FLOW_NAME_KEY,
+  FLOW_VERSION_KEY,
+  RERUN_FROM_NODE_KEY,
+  RERUN_OF_KEY,
+  runStatusOf,
+} from '../lib/temporal.js';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
 
@@ -58,12 +68,7 @@ export function createRunService(deps: RunServiceDeps) {
     temporalUi: `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowIdOf(runId))}`,
   });
 
-  async function start(
-    flowRef: string,
-    request: RunRequest,
-    origin: RunOrigin,
-    extra: Pick<RunFlowInput, 'reuse' | 'rerunOf' | 'fromNode'> = {},
-  ) {
+  async function start(flowRef: string, request: RunRequest, origin: RunOrigin) {
     const flow = await getFlow(sql, flowRef, request.version);
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
@@ -77,7 +82,7 @@ export function createRunService(deps: RunServiceDeps) {
     const runId = request.idempotencyKey
       ? createHash('sha256').update(`${flow.id}\u0000${request.idempotencyKey}`).digest('hex').slice(0, 32)
       : randomUUID().replace(/-/g, '');
-    const input: RunFlowInput = {
+    return startPinned({
       runId,
       flow: { ...pin(flow), definition: tweaked.definition },
       inputs: request.inputs ?? {},
@@ -85,8 +90,16 @@ export function createRunService(deps: RunServiceDeps) {
       priority: request.priority,
       fairnessKey: request.fairnessKey,
       origin,
-      ...extra,
-    };
+    });
+  }
+
+  /**
+   * Starts the workflow for a fully pinned input. The workflow id derives from the run id (and the
+   * run id from an idempotency key), so a repeated start returns the same run: USE_EXISTING while it
+   * runs, REJECT_DUPLICATE once it closed. Costs the Temporal start plus one small insert.
+   */
+  async function startPinned(input: RunFlowInput) {
+    const { runId, flow } = input;
     const workflowId = workflowIdOf(runId);
     try {
       await client.workflow.start(WORKFLOW_TYPE, {
@@ -96,31 +109,96 @@ export function createRunService(deps: RunServiceDeps) {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: FLOW_ID_KEY, value: flow.id },
+          { key: FLOW_ID_KEY, value: flow.flowId },
           { key: FLOW_NAME_KEY, value: flow.name },
           { key: FLOW_VERSION_KEY, value: flow.version },
+          ...(input.rerunOf
+            ? [
+                { key: RERUN_OF_KEY, value: input.rerunOf },
+                { key: RERUN_FROM_NODE_KEY, value: input.fromNode ?? '' },
+              ]
+            : []),
         ],
-        memo: { origin, ...(extra.rerunOf ? { rerunOf: extra.rerunOf, fromNode: extra.fromNode } : {}) },
+        memo: { origin: input.origin, ...(input.rerunOf ? { rerunOf: input.rerunOf, fromNode: input.fromNode } : {}) },
         staticSummary: `${flow.name} v${flow.version} · ${summarizeInputs(input.inputs)}`,
         staticDetails: describeFlow(input),
-        priority: { priorityKey: request.priority ?? 3, fairnessKey: request.fairnessKey },
+        priority: { priorityKey: input.priority ?? 3, fairnessKey: input.fairnessKey },
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     await sql`
       INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, origin)
-      VALUES (${runId}, ${workflowId}, ${flow.id}, ${flow.name}, ${flow.version}, 'running', ${origin})
+      VALUES (${runId}, ${workflowId}, ${flow.flowId}, ${flow.name}, ${flow.version}, 'running', ${input.origin})
       ON CONFLICT (run_id) DO NOTHING`;
     return {
       runId,
       workflowId,
-      flowId: flow.id,
+      flowId: flow.flowId,
       flowName: flow.name,
       flowVersion: flow.version,
       status: 'running' as const,
       links: links(runId),
     };
+  }
+
+  async function fetchHistory(runId: string) {
+    try {
+      return await client.workflow.getHandle(workflowIdOf(runId)).fetchHistory();
+    } catch (err) {
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw notFound(`run "${runId}"`);
+      throw err;
+    }
+  }
+
+  /** The input a run was started with, read back from its history (a re-run pins the same version). */
+  async function originalInput(runId: string): Promise<RunFlowInput> {
+    const events = (await fetchHistory(runId)).events ?? [];
+    const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) throw new HttpError(409, 'conflict', `run "${runId}" has no recorded input`);
+    return client.options.loadedDataConverter.payloadConverter.fromPayload<RunFlowInput>(payload);
+  }
+
+  /** The run's history in the JSON format `temporal workflow show --output json` writes. */
+  async function history(runId: string): Promise<string> {
+    return historyToJSON(await fetchHistory(runId));
+  }
+
+  /**
+   * Starts a new run of the same pinned flow version that reuses the outputs of every completed
+   * node that is neither `fromNode` nor downstream of it; the rest runs again.
+   */
+  async function rerun(runId: string, request: { fromNode: string; inputs?: Record<string, unknown> }) {
+    const [previous, input] = await Promise.all([get(runId), originalInput(runId)]);
+    if (previous.status === 'running' || previous.status === 'waiting') {
+      throw new HttpError(
+        409,
+        'conflict',
+        `run "${runId}" is still ${previous.status}; re-run it once it completed, failed or was cancelled`,
+      );
+    }
+    const graph = buildGraph(input.flow.definition);
+    if (!graph.nodes.has(request.fromNode)) {
+      const message = `no node "${request.fromNode}" in ${input.flow.name} v${input.flow.version}; nodes: ${[...graph.nodes.keys()].join(', ')}`;
+      throw new HttpError(400, 'invalid_request', `$.fromNode: ${message}`, [{ path: '$.fromNode', message }]);
+    }
+    const [row] = await sql<{ state: RunState | null }[]>`SELECT state FROM runs WHERE run_id = ${runId}`;
+    const nodes = row?.state?.nodes ?? previous.nodes;
+    const again = new Set([request.fromNode, ...descendants(graph, request.fromNode)]);
+    const reuse: NonNullable<RunFlowInput['reuse']> = {};
+    for (const [id, node] of Object.entries(nodes)) {
+      if (!again.has(id) && node.status === 'completed')
+        reuse[id] = { output: node.output ?? null, attempts: node.attempts };
+    }
+    return startPinned({
+      ...input,
+      runId: randomUUID().replace(/-/g, ''),
+      inputs: request.inputs ?? input.inputs,
+      origin: 'rerun',
+      reuse,
+      rerunOf: runId,
+      fromNode: request.fromNode,
+    });
   }
 
   /** The run's state: from the workflow while it runs, from Postgres once it closed (no worker needed). */
@@ -278,7 +356,7 @@ export function createRunService(deps: RunServiceDeps) {
     return readEvents(sql, runId, after);
   }
 
-  return { start, get, cancel, approve, waitFor, list, events, links };
+  return { start, rerun, history, originalInput, get, cancel, approve, waitFor, list, events, links };
 }
 
 export type RunService = ReturnType<typeof createRunService>;

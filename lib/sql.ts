@@ -7,8 +7,9 @@ export type Sql = postgres.Sql;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations/', import.meta.url));
 
-export function createSql(url: string, options: { max?: number } = {}): Sql {
+export function createSql(url: string, options: { max?: number; applicationName?: string } = {}): Sql {
   return postgres(url, {
+    connection: { application_name: options.applicationName ?? 'tempoflow' },
     max: options.max ?? 10,
     onnotice: () => {},
     connect_timeout: 10,

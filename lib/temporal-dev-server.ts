@@ -4,7 +4,13 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from './logger.js';
 
-export const SEARCH_ATTRIBUTES = { FlowId: 'Keyword', FlowName: 'Keyword', FlowVersion: 'Int' } as const;
+export const SEARCH_ATTRIBUTES = {
+  FlowId: 'Keyword',
+  FlowName: 'Keyword',
+  FlowVersion: 'Int',
+  RerunOf: 'Keyword',
+  RerunFromNode: 'Keyword',
+} as const;
 
 /** Dynamic config that makes the dev server honour task priority and fairness. */
 export const DEV_SERVER_DYNAMIC_CONFIG = [

@@ -4,6 +4,8 @@ import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/commo
 export const FLOW_ID_KEY = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 export const FLOW_NAME_KEY = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
 export const FLOW_VERSION_KEY = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
+export const RERUN_OF_KEY = defineSearchAttributeKey('RerunOf', SearchAttributeType.KEYWORD);
+export const RERUN_FROM_NODE_KEY = defineSearchAttributeKey('RerunFromNode', SearchAttributeType.KEYWORD);
 
 export class TemporalConnectError extends Error {
   override name = 'TemporalConnectError';

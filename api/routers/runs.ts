@@ -4,6 +4,9 @@ import type { Sql } from '../../lib/sql.js';
 import type { EventHub } from '../event-hub.js';
 import { notFound } from '../http-error.js';
 import type { RunService } from '../run-service.js';
+import type { ReplayResult } from '../../worker/index.js';
+
+export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
 import { streamRunEvents } from '../sse.js';
 import { parseBody } from '../validation.js';
 
@@ -12,6 +15,10 @@ const listSchema = z.object({
   status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
+
+const rerunSchema = z
+  .object({ fromNode: z.string().min(1), inputs: z.record(z.string(), z.unknown()).optional() })
+  .strict();
 
 const approvalSchema = z
   .object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() })
@@ -22,6 +29,7 @@ export function runsRouter(
   runs: RunService,
   hub: EventHub,
   open: Set<Response>,
+  replay: Replay,
   keepAliveMs?: number,
 ): Router {
   const router = Router();
@@ -49,6 +57,21 @@ export function runsRouter(
   router.post('/:runId/approvals/:nodeId', async (req, res) => {
     const body = parseBody(approvalSchema, req.body ?? {});
     res.json(await runs.approve(req.params.runId, req.params.nodeId, body));
+  });
+
+  router.get('/:runId/history', async (req, res) => {
+    const json = await runs.history(req.params.runId);
+    res.type('application/json').send(json);
+  });
+
+  router.post('/:runId/replay', async (req, res) => {
+    const json = await runs.history(req.params.runId);
+    res.json(await replay(json, `run-${req.params.runId}`));
+  });
+
+  router.post('/:runId/rerun', async (req, res) => {
+    const body = parseBody(rerunSchema, req.body ?? {});
+    res.status(202).json(await runs.rerun(req.params.runId, body));
   });
 
   return router;

@@ -52,7 +52,7 @@ export async function startStack(o: StackOptions) {
     runtimeInstalled = true;
   }
   const taskQueue = `${o.name}-${randomUUID().slice(0, 8)}`;
-  const sql: Sql = createSql(env.databaseUrl, { max: 20 });
+  const sql: Sql = createSql(env.databaseUrl, { max: 20, applicationName: taskQueue });
   const { client, connection } = await connectClient(env.address, 'default');
   const workers: { worker: Worker; running: Promise<void>; connection: NativeConnection }[] = [];
 

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { NODE_TYPE_PARAMS, flowDefinitionSchema } from '../flow/index.js';
+import { runRequestSchema } from './run-service.js';
+
+const json = (schema: z.ZodTypeAny) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+const error = { $ref: '#/components/schemas/Error' };
+const body = (ref: string) => ({
+  required: true,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const answer = (description: string, schema: object = { type: 'object' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const errors = {
+  '400': answer('invalid request: every problem with its JSON path', error),
+  '401': answer('missing or unknown API key', error),
+  '404': answer('not found', error),
+};
+const runParam = [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }];
+const flowParam = [
+  { name: 'flow', in: 'path', required: true, schema: { type: 'string' }, description: 'flow name or id' },
+];
+
+let cached: object | undefined;
+
+/** The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests. */
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'Tempoflow API', version: '1.0.0', description: 'Durable flow runs on Temporal.' },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+      },
+      schemas: {
+        FlowDefinition: json(flowDefinitionSchema),
+        RunRequest: json(runRequestSchema),
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+            },
+          },
+        },
+        ...Object.fromEntries(
+          Object.entries(NODE_TYPE_PARAMS).map(([type, schema]) => [`Params_${type}`, json(schema)]),
+        ),
+      },
+    },
+    security: [{ bearer: [] }, { apiKey: [] }],
+    paths: {
+      '/api/v1/flows': {
+        get: { summary: 'List flows', responses: { '200': answer('flows') } },
+        post: {
+          summary: 'Create a flow',
+          requestBody: body('FlowDefinition'),
+          responses: { '201': answer('created'), '409': answer('name exists', error), ...errors },
+        },
+      },
+      '/api/v1/flows/{flow}': {
+        parameters: flowParam,
+        get: { summary: 'Latest version (or ?version=)', responses: { '200': answer('flow'), ...errors } },
+        put: {
+          summary: 'Store a new immutable version',
+          requestBody: body('FlowDefinition'),
+          responses: { '200': answer('new version'), ...errors },
+        },
+        delete: {
+          summary: 'Delete a flow (its versions stay for pinned runs)',
+          responses: { '204': { description: 'deleted' }, ...errors },
+        },
+      },
+      '/api/v1/flows/{flow}/runs': {
+        parameters: [...flowParam, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 300 } }],
+        post: {
+          summary: 'Start a run',
+          requestBody: body('RunRequest'),
+          responses: { '200': answer('finished run (with ?wait)'), '202': answer('started'), ...errors },
+        },
+      },
+      '/api/v1/runs': {
+        get: {
+          summary: 'List runs from Temporal visibility',
+          parameters: [
+            { name: 'flow', in: 'query', schema: { type: 'string' } },
+            { name: 'status', in: 'query', schema: { enum: ['running', 'completed', 'failed', 'cancelled'] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          ],
+          responses: { '200': answer('runs'), ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}': {
+        parameters: runParam,
+        get: { summary: 'Run state', responses: { '200': answer('run'), ...errors } },
+      },
+      '/api/v1/runs/{runId}/events': {
+        parameters: runParam,
+        get: {
+          summary: 'Server-Sent Events; resumable with Last-Event-ID',
+          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } }, ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}/cancel': {
+        parameters: runParam,
+        post: {
+          summary: 'Cancel',
+          responses: { '202': answer('cancelling'), '409': answer('not running', error), ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}/approvals/{nodeId}': {
+        parameters: [...runParam, { name: 'nodeId', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'Decide an approval',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['approved'],
+                  properties: { approved: { type: 'boolean' }, comment: { type: 'string' }, by: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: { '200': answer('decision'), '409': answer('node not waiting', error), ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}/history': {
+        parameters: runParam,
+        get: {
+          summary: 'Temporal event history (temporal workflow show --output json)',
+          responses: { '200': answer('history'), ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}/replay': {
+        parameters: runParam,
+        post: {
+          summary: 'Replay the history against the deployed workflow code',
+          responses: { '200': answer('{deterministic, error?}'), ...errors },
+        },
+      },
+      '/api/v1/runs/{runId}/rerun': {
+        parameters: runParam,
+        post: {
+          summary: 'Re-run from a node, reusing the outputs of everything not downstream of it',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['fromNode'],
+                  properties: { fromNode: { type: 'string' }, inputs: { type: 'object' } },
+                },
+              },
+            },
+          },
+          responses: { '202': answer('started'), '409': answer('still running', error), ...errors },
+        },
+      },
+      '/api/v1/webhooks/{flow}': {
+        parameters: flowParam,
+        post: { summary: 'Start a run with the body as inputs', responses: { '202': answer('started'), ...errors } },
+      },
+    },
+  };
+  return cached;
+}
