@@ -1,0 +1,188 @@
+/**
+ * Re-records test/fixtures/histories: runs representative flows (every node type and control-flow
+ * feature) on a fresh dev server and Postgres, and writes each execution's history (children too)
+ * in the JSON of `temporal workflow show --output json`. Run with `npm run record-histories`.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import setup from '../global-setup.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { startHttpServer } from '../helpers/http-server.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
+
+const OUT = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm: string }) => Promise<string>> = {
+  async basics(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-basics',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'greet', type: 'template', params: { template: 'Hello, {{in.name}}' } },
+        { id: 'a', type: 'echo', params: { value: '{{greet}}', durationMs: 50 } },
+        { id: 'b', type: 'echo', params: { value: 2, failAttempts: 1 }, retry: { initialInterval: '50ms' } },
+        { id: 'shape', type: 'transform', params: { expression: '{"text": a, "n": b}' } },
+        { id: 'out', type: 'output', params: { name: 'result', value: '{{shape}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'greet' },
+        { source: 'greet', target: 'a' },
+        { source: 'in', target: 'b' },
+        { source: 'a', target: 'shape' },
+        { source: 'b', target: 'shape' },
+        { source: 'shape', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { name: 'Ada' } })).runId;
+  },
+  async branches(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-branches',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'big', type: 'condition', params: { expression: 'inputs.n > 10' } },
+        { id: 'yes', type: 'template', params: { template: 'big' } },
+        { id: 'no', type: 'echo', params: { value: 'small' } },
+        { id: 'flaky', type: 'echo', params: { fail: 'always' }, onError: 'continue' },
+        { id: 'afterFlaky', type: 'echo', params: {} },
+        { id: 'merge', type: 'transform', params: { expression: '$exists(yes) ? yes : no' } },
+        { id: 'out', type: 'output', params: { value: '{{merge}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'big' },
+        { source: 'big', target: 'yes', sourceHandle: 'true' },
+        { source: 'big', target: 'no', sourceHandle: 'false' },
+        { source: 'yes', target: 'merge' },
+        { source: 'no', target: 'merge' },
+        { source: 'flaky', target: 'afterFlaky' },
+        { source: 'merge', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { n: 3 } })).runId;
+  },
+  async network(stack, urls) {
+    const name = await stack.createFlow({
+      name: 'rec-network',
+      nodes: [
+        { id: 'page', type: 'http', params: { url: `${urls.http}/page` } },
+        {
+          id: 'ask',
+          type: 'llm',
+          params: { baseUrl: `${urls.llm}/v1`, model: 'fake', prompt: 'Summarize {{page.body}}' },
+        },
+        { id: 'out', type: 'output', params: { value: '{{ask.text}}' } },
+      ],
+      edges: [
+        { source: 'page', target: 'ask' },
+        { source: 'ask', target: 'out' },
+      ],
+    });
+    return (await stack.run(name)).runId;
+  },
+  async control(stack) {
+    const body = await stack.createFlow({
+      name: 'rec-row',
+      nodes: [
+        { id: 'row', type: 'input', params: { name: 'item' } },
+        { id: 'line', type: 'echo', params: { value: '{{row.name}}' } },
+        { id: 'out', type: 'output', params: { value: '{{line}}' } },
+      ],
+      edges: [
+        { source: 'row', target: 'line' },
+        { source: 'line', target: 'out' },
+      ],
+    });
+    const child = await stack.createFlow({
+      name: 'rec-child',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'rows', type: 'loop', params: { items: '{{in.csv}}', body, concurrency: 2 } },
+        { id: 'out', type: 'output', params: { value: '{{rows}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'rows' },
+        { source: 'rows', target: 'out' },
+      ],
+    });
+    const name = await stack.createFlow({
+      name: 'rec-control',
+      nodes: [
+        { id: 'wait', type: 'delay', params: { duration: '100ms' } },
+        { id: 'ok', type: 'approval', params: { timeout: '1m' } },
+        { id: 'sub', type: 'subflow', params: { flow: child, inputs: { csv: 'name\nx\ny\nz' } } },
+        { id: 'out', type: 'output', params: { value: '{{sub}}' } },
+      ],
+      edges: [
+        { source: 'wait', target: 'ok' },
+        { source: 'ok', target: 'sub' },
+        { source: 'sub', target: 'out' },
+      ],
+    });
+    const { runId } = await stack.start(name);
+    await stack.waitForRun(runId, (r) => r.nodes.ok?.status === 'waiting');
+    await stack.api('POST', `/api/v1/runs/${runId}/approvals/ok`, { approved: true, comment: 'go' });
+    await stack.waitForRun(runId, (r) => r.status === 'completed');
+    return runId;
+  },
+  async failed(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-failed',
+      nodes: [
+        { id: 'boom', type: 'echo', params: { durationMs: 100, fail: 'kaboom' } },
+        { id: 'long', type: 'echo', params: { durationMs: 60_000 } },
+      ],
+    });
+    return (await stack.run(name)).runId;
+  },
+  async cancelled(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-cancelled',
+      nodes: [{ id: 'long', type: 'echo', params: { durationMs: 60_000 } }],
+    });
+    const { runId } = await stack.start(name);
+    await stack.waitForRun(runId, (r) => r.nodes.long?.status === 'running');
+    await stack.api('POST', `/api/v1/runs/${runId}/cancel`);
+    await stack.waitForRun(runId, (r) => r.status === 'cancelled');
+    return runId;
+  },
+};
+
+async function main(): Promise<void> {
+  const teardown = await setup();
+  const http = await startHttpServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('a page about durable flows'),
+  );
+  const llm = await startFakeOpenAI({ tokens: ['Flows', ' survive', '.'] });
+  const stack = await startStack({ name: 'record', httpAllowHosts: [http.host, llm.host] });
+  try {
+    mkdirSync(OUT, { recursive: true });
+    for (const f of readdirSync(OUT)) if (f.endsWith('.json')) rmSync(path.join(OUT, f));
+    for (const [scenario, run] of Object.entries(SCENARIOS)) {
+      const runId = await run(stack, { http: http.url, llm: llm.url });
+      const queue = [{ id: `run-${runId}`, file: scenario }];
+      let n = 0;
+      while (queue.length) {
+        const { id, file } = queue.shift()!;
+        const history = await stack.client.workflow.getHandle(id).fetchHistory();
+        writeFileSync(
+          path.join(OUT, `${file}.json`),
+          `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`,
+        );
+        for (const e of history.events ?? []) {
+          const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+          if (child) queue.push({ id: child, file: `${scenario}.child-${++n}` });
+        }
+      }
+      process.stdout.write(`recorded ${scenario} (${n} child executions)\n`);
+    }
+  } finally {
+    await stack.stop();
+    await http.close();
+    await llm.close();
+    await teardown();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
