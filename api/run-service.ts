@@ -146,7 +146,7 @@ export function createRunService(deps: RunServiceDeps) {
     try {
       return await client.workflow.getHandle(workflowIdOf(runId)).fetchHistory();
     } catch (err) {
-      if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw notFound(`run "${runId}"`);
+      if (isNotFound(err)) throw notFound(`run "${runId}"`);
       throw err;
     }
   }
@@ -169,7 +169,8 @@ export function createRunService(deps: RunServiceDeps) {
    * node that is neither `fromNode` nor downstream of it; the rest runs again.
    */
   async function rerun(runId: string, request: { fromNode: string; inputs?: Record<string, unknown> }) {
-    const [previous, input] = await Promise.all([get(runId), originalInput(runId)]);
+    const previous = await get(runId);
+    const input = await originalInput(runId);
     if (previous.status === 'running' || previous.status === 'waiting') {
       throw new HttpError(
         409,
@@ -360,6 +361,14 @@ export function createRunService(deps: RunServiceDeps) {
 }
 
 export type RunService = ReturnType<typeof createRunService>;
+
+/** Temporal says "no such workflow" as WorkflowNotFoundError or as a gRPC NOT_FOUND (code 5). */
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; code?: number; cause?: { code?: number } };
+  return (
+    err instanceof WorkflowNotFoundError || e?.name === 'WorkflowNotFoundError' || e?.code === 5 || e?.cause?.code === 5
+  );
+}
 
 function summarizeInputs(inputs: Record<string, unknown>): string {
   const text = JSON.stringify(inputs);

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { ApiError, createApiClient } from './api-client.js';
 import { renderNodeTable } from './render.js';
@@ -47,10 +48,7 @@ flows
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 409) throw err;
       const current = await api.request<{ version: number; definition: unknown }>('GET', `/api/v1/flows/${def.name}`);
-      if (
-        JSON.stringify(current.definition) ===
-        JSON.stringify({ ...def, edges: (def as { edges?: unknown }).edges ?? [] })
-      ) {
+      if (isDeepStrictEqual(current.definition, { ...def, edges: (def as { edges?: unknown }).edges ?? [] })) {
         print(`${def.name} v${current.version} is unchanged`);
         return;
       }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { loadConfig } from '../config.js';
 import { ensureEmbeddedPostgres } from '../embedded-postgres.js';
 import { fatal } from '../fatal.js';
@@ -144,7 +145,7 @@ async function loadExamples(apiUrl: string, apiKey?: string): Promise<string[]> 
         const current = (await (await fetch(`${apiUrl}/api/v1/flows/${def.name}`, { headers })).json()) as {
           definition: unknown;
         };
-        if (JSON.stringify(current.definition) !== JSON.stringify(normalize(def))) {
+        if (!isDeepStrictEqual(current.definition, normalize(def))) {
           await fetch(`${apiUrl}/api/v1/flows/${def.name}`, { method: 'PUT', headers, body: JSON.stringify(def) });
         }
       } else if (!created.ok) {

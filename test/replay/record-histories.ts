@@ -162,7 +162,10 @@ async function main(): Promise<void> {
     for (const [scenario, run] of Object.entries(SCENARIOS)) {
       const runId = await run(stack, { http: http.url, llm: llm.url });
       // The run's state is stored just before its workflow closes: wait for the close itself.
-      await stack.client.workflow.getHandle(`run-${runId}`).result().catch(() => undefined);
+      await stack.client.workflow
+        .getHandle(`run-${runId}`)
+        .result()
+        .catch(() => undefined);
       const queue = [{ id: `run-${runId}`, file: scenario }];
       let n = 0;
       while (queue.length) {
