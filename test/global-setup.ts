@@ -38,8 +38,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   await sql.end();
 
   const address = `127.0.0.1:${await freePort()}`;
+  const uiPort = await freePort();
   const temporal = await ensureTemporalDevServer({
     address,
+    uiPort,
     namespace: 'default',
     cliPath: process.env.TEMPORAL_CLI_PATH,
     // One partition per task queue, so priority order is observable.
@@ -52,6 +54,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   process.env.TEST_DATABASE_URL_RESOLVED = databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = address;
+  process.env.TEST_TEMPORAL_UI_URL = `http://127.0.0.1:${uiPort}`;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
   return async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
