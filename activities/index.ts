@@ -16,7 +16,7 @@ import {
   type RunState,
 } from '../flow/index.js';
 import { derefDeep, loadBlob, storeIfLarge } from '../lib/blobs.js';
-import { appendEvents } from '../lib/event-log.js';
+import { EventWriter } from '../lib/event-writer.js';
 import type { Logger } from '../lib/logger.js';
 import type { Sql } from '../lib/sql.js';
 import { createNetGuard } from './net-guard.js';
@@ -47,6 +47,7 @@ const TOKEN_FLUSH_MS = 50;
 /** Builds the activities with their dependencies injected (the workflow imports only their type). */
 export function createActivities(deps: ActivityDeps) {
   const env = deps.env ?? process.env;
+  const writer = new EventWriter(deps.sql);
 
   async function resolve(input: NodeActivityInput, allowSecrets: boolean) {
     const scope = (await derefDeep(deps.sql, input.scope)) as Record<string, unknown>;
@@ -63,29 +64,46 @@ export function createActivities(deps: ActivityDeps) {
     return { params, scope, secrets };
   }
 
+  /**
+   * Writes one activity's events in order. Lifecycle events are written at once; tokens and
+   * progress are batched for TOKEN_FLUSH_MS. A failed lifecycle write fails the attempt (the
+   * retry rewrites it: keys make it idempotent), so the log never silently misses a transition.
+   */
   function publisher(runId: string, quiet: boolean) {
     let pending: EventDraft[] = [];
     let timer: NodeJS.Timeout | undefined;
-    let chain: Promise<unknown> = Promise.resolve();
+    let chain: Promise<void> = Promise.resolve();
+    let failure: unknown;
     const flush = () => {
+      if (timer) clearTimeout(timer);
       timer = undefined;
       const batch = pending;
       pending = [];
-      if (batch.length)
-        chain = chain
-          .then(() => appendEvents(deps.sql, runId, batch))
-          .catch((err) => deps.logger.warn({ runId, err: (err as Error).message }, 'event write failed'));
+      if (batch.length) {
+        chain = chain.then(
+          () =>
+            writer.append(runId, batch).then(
+              () => undefined,
+              (err: unknown) => {
+                failure ??= err;
+                deps.logger.warn({ runId, err: (err as Error).message }, 'event write failed');
+              },
+            ),
+          () => undefined,
+        );
+      }
       return chain;
     };
     return {
       push(draft: EventDraft) {
         if (quiet) return;
         pending.push(draft);
-        timer ??= setTimeout(flush, TOKEN_FLUSH_MS);
+        if (draft.type === 'node.token' || draft.type === 'node.progress') timer ??= setTimeout(flush, TOKEN_FLUSH_MS);
+        else void flush();
       },
       async drain() {
-        if (timer) clearTimeout(timer);
         await flush();
+        if (failure) throw failure;
       },
     };
   }
@@ -163,7 +181,7 @@ export function createActivities(deps: ActivityDeps) {
         return { output: value, attempt };
       } catch (err) {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
-          await events.drain();
+          await events.drain().catch(() => undefined);
           throw err;
         }
         const failure = toFailure(err, attempt, secrets.values());
@@ -179,7 +197,7 @@ export function createActivities(deps: ActivityDeps) {
           });
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
-        await events.drain();
+        await events.drain().catch(() => undefined);
         throw failure;
       }
     };
@@ -226,7 +244,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Writes a batch of workflow events (and the final state) to the event log; idempotent by key. */
     async publishEvents(input: { runId: string; events: EventDraft[]; final?: RunState }): Promise<void> {
-      await appendEvents(deps.sql, input.runId, input.events, input.final);
+      await writer.append(input.runId, input.events, input.final);
     },
   };
 }

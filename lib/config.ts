@@ -37,6 +37,7 @@ export const configSchema = z.object({
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().default(200),
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };

@@ -14,6 +14,8 @@ export interface CreateWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Open runs kept in memory; others are evicted and replayed when they next have work. */
+  maxCachedWorkflows?: number;
   /** Poll only workflow tasks or only activity tasks (both by default). */
   roles?: { workflows: boolean; activities: boolean };
 }
@@ -46,6 +48,7 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 200,
     maxConcurrentWorkflowTaskExecutions: o.maxConcurrentWorkflowTaskExecutions ?? 40,
     maxConcurrentLocalActivityExecutions: 50,
+    maxCachedWorkflows: o.maxCachedWorkflows ?? 500,
     // Cancellation reaches an activity on its next heartbeat; keep that under a second.
     maxHeartbeatThrottleInterval: '500ms',
     defaultHeartbeatThrottleInterval: '500ms',

@@ -43,7 +43,9 @@ describe('the vertical slice', () => {
     expect(run.outputs).toEqual({ greeting: 'Hello, Ada!' });
     expect(run.nodes.work).toMatchObject({ status: 'completed', attempts: 1, output: 'Ada' });
 
-    const description = await stack.client.workflow.getHandle(started.body.workflowId).describe();
+    const handle = stack.client.workflow.getHandle(started.body.workflowId);
+    await handle.result();
+    const description = await handle.describe();
     expect(description.type).toBe('runFlow');
     expect(description.taskQueue).toBe(stack.taskQueue);
     expect(description.status.name).toBe('COMPLETED');

@@ -323,7 +323,9 @@ describe('cancellation', () => {
     expect(run.nodes.long.status).toBe('cancelled');
     const events = await readStream(stack.baseUrl, runId);
     expect(events.at(-1)!.event).toBe('run.cancelled');
-    expect((await stack.client.workflow.getHandle(run.workflowId).describe()).status.name).toBe('CANCELLED');
+    const handle = stack.client.workflow.getHandle(run.workflowId);
+    await handle.result().catch(() => undefined);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 });
 
