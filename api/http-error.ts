@@ -43,10 +43,24 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       status = err.status;
       body = { code: 'bad_request', message: String(err.message ?? 'bad request') };
+    } else if (dependencyDown(err)) {
+      status = 503;
+      body = {
+        code: 'unavailable',
+        message: `${dependencyDown(err)} is unavailable; retry shortly (GET /readyz tells when it is back)`,
+      };
     } else {
       body = { code: 'internal', message: 'internal error; the server log has the details' };
     }
     if (status >= 500) logger.error({ err, path: req.path }, 'request failed');
     res.status(status).json({ error: body });
   };
+}
+
+/** Which dependency an error says is down: a gRPC UNAVAILABLE from Temporal, or a lost Postgres connection. */
+function dependencyDown(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; name?: string };
+  if (e?.code === 14 || e?.cause?.code === 14) return 'Temporal';
+  if (typeof e?.code === 'string' && /^(ECONNREFUSED|ECONNRESET|CONNECTION_|57P0)/.test(e.code)) return 'Postgres';
+  return undefined;
 }

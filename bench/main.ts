@@ -5,7 +5,6 @@
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,8 @@ import type { Client } from '@temporalio/client';
 import { createApp } from '../api/index.js';
 import type { GraphDef } from '../flow/index.js';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
+import { freePort } from '../lib/free-port.js';
+import { createSseParser } from '../cli/sse-frames.js';
 import { createSql, migrate } from '../lib/sql.js';
 import { connectClient } from '../lib/temporal.js';
 import { ensureTemporalDevServer, findTemporalCli } from '../lib/temporal-dev-server.js';
@@ -43,15 +44,6 @@ const time = async (fn: () => Promise<unknown>) => {
   await fn();
   return performance.now() - t;
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function fanout(name: string, n: number, durationMs = 0) {
   const ids = Array.from({ length: n }, (_, i) => `n${i}`);
@@ -288,11 +280,18 @@ async function main(): Promise<void> {
       p50LatencyMs: pct(latencies, 50),
       p99LatencyMs: pct(latencies, 99),
     };
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const run = await post(`/api/v1/flows/${fiveNodes.name}/runs`, { inputs: { n: i } });
+      await watch(base, run.runId, idle);
+    }
     scenarios['sse-latency'] = {
       events: sse.length,
       p50Ms: pct(sse, 50),
       p99Ms: pct(sse, 99),
       maxMs: round(Math.max(...sse)),
+      idle: { events: idle.length, p50Ms: pct(idle, 50), p99Ms: pct(idle, 99) },
+      note: 'under load: during throughput, with the bench client, API, worker, Postgres and Temporal sharing the machine; idle: one run at a time',
     };
     log(`throughput: ${JSON.stringify(scenarios.throughput)}`);
     log(`sse-latency: ${JSON.stringify(scenarios['sse-latency'])}`);
@@ -422,17 +421,11 @@ async function main(): Promise<void> {
 async function watch(base: string, runId: string, into: number[]): Promise<void> {
   const res = await fetch(`${base}/api/v1/runs/${runId}/events`);
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parse = createSseParser();
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     const now = Date.now();
-    buffer += decoder.decode(chunk, { stream: true });
-    let i;
-    while ((i = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, i);
-      buffer = buffer.slice(i + 2);
-      const data = frame.split('\n').find((l) => l.startsWith('data: '));
-      if (data) into.push(now - Date.parse(JSON.parse(data.slice(6)).ts));
-    }
+    for (const frame of parse(decoder.decode(chunk, { stream: true })))
+      if (frame.data) into.push(now - Date.parse(JSON.parse(frame.data).ts));
   }
 }
 
@@ -482,7 +475,13 @@ function printTable(s: Record<string, any>): void {
       '',
       '',
     ],
-    ['sse-latency', `p50 ${s['sse-latency'].p50Ms} ms, p99 ${s['sse-latency'].p99Ms} ms`, '', '', ''],
+    [
+      'sse-latency',
+      `under load p50 ${s['sse-latency'].p50Ms} ms, p99 ${s['sse-latency'].p99Ms} ms; idle p50 ${s['sse-latency'].idle.p50Ms} ms, p99 ${s['sse-latency'].idle.p99Ms} ms`,
+      '',
+      '',
+      '',
+    ],
     ['loop-10000', `${s['loop-10000'].ms} ms, max history ${s['loop-10000'].maxHistoryEvents} events`, '', '', ''],
     [
       'waiting-1000',

@@ -1,3 +1,5 @@
+import { createSseParser } from './sse-frames.js';
+
 /** A small client of the Tempoflow HTTP API for the CLI. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -56,23 +58,14 @@ export function createApiClient(baseUrl: string, apiKey?: string) {
         });
         if (!res.ok || !res.body) throw new ApiError(res.status, await res.json().catch(() => null));
         const decoder = new TextDecoder();
-        let buffer = '';
+        const parse = createSseParser();
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let i;
-          while ((i = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            const f: Record<string, string> = {};
-            for (const line of frame.split('\n')) {
-              const at = line.indexOf(':');
-              if (at > 0) f[line.slice(0, at)] = line.slice(at + 1).trimStart();
-            }
-            if (f.id && f.data) {
-              last = Number(f.id);
-              yield { id: last, event: f.event, data: JSON.parse(f.data) };
-              if (f.event === 'run.completed' || f.event === 'run.failed' || f.event === 'run.cancelled') ended = true;
-            }
+          for (const frame of parse(decoder.decode(chunk, { stream: true }))) {
+            if (!frame.id || !frame.data) continue;
+            last = Number(frame.id);
+            yield { id: last, event: frame.event ?? 'message', data: JSON.parse(frame.data) };
+            if (frame.event === 'run.completed' || frame.event === 'run.failed' || frame.event === 'run.cancelled')
+              ended = true;
           }
         }
         if (ended) return;

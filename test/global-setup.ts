@@ -1,22 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
+import { freePort } from '../lib/free-port.js';
 import { createSql, migrate } from '../lib/sql.js';
 import { ensureTemporalDevServer } from '../lib/temporal-dev-server.js';
 import { bundleWorkflows } from '../worker/index.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts one Postgres (embedded unless TEST_DATABASE_URL is set) and one Temporal dev server for

@@ -378,7 +378,10 @@ export class GraphRun {
       startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
       heartbeatTimeout: HEARTBEAT_NODE_TYPES.includes(node.type) ? '10s' : undefined,
       retry: { ...retry, maximumAttempts: retry.maximumAttempts === 0 ? undefined : retry.maximumAttempts },
-      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
+      // Without a node priority, the activity inherits the run's priority and fairness key.
+      ...(node.priority !== undefined
+        ? { priority: { priorityKey: node.priority, fairnessKey: this.o.fairnessKey } }
+        : {}),
       // Wait for the activity to acknowledge, so no node event can land after the run's terminal event.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     };

@@ -1,3 +1,5 @@
+import { createSseParser } from '../../cli/sse-frames.js';
+
 export interface SseEvent {
   id: number;
   event: string;
@@ -30,26 +32,16 @@ export async function readStream(
   if (res.status !== 200 || !res.body) throw new Error(`events ${runId}: ${res.status} ${await res.text()}`);
   const events: SseEvent[] = [];
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parse = createSseParser();
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let index;
-      while ((index = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        const fields: Record<string, string> = {};
-        for (const line of frame.split('\n')) {
-          if (line.startsWith(':')) o.onComment?.(line.slice(1).trim());
-          const at = line.indexOf(':');
-          if (at > 0) fields[line.slice(0, at)] = line.slice(at + 1).trimStart();
-        }
-        if (fields.id !== undefined && fields.data !== undefined) {
-          events.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
-          if (o.stopAfter !== undefined && events.length >= o.stopAfter) {
-            controller.abort();
-            return events;
-          }
+      for (const frame of parse(decoder.decode(chunk, { stream: true }))) {
+        for (const comment of frame.comments) o.onComment?.(comment);
+        if (frame.id === undefined || frame.data === undefined) continue;
+        events.push({ id: Number(frame.id), event: frame.event ?? 'message', data: JSON.parse(frame.data) });
+        if (o.stopAfter !== undefined && events.length >= o.stopAfter) {
+          controller.abort();
+          return events;
         }
       }
     }

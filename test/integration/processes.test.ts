@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
+import { readStream } from '../helpers/sse.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let stack: Stack;
+let worker: ChildProcess;
+let workerLog = '';
+
+beforeAll(async () => {
+  // The API in this process, the worker as `npm run worker` in another: they meet only in
+  // Temporal and Postgres, as on two machines.
+  stack = await startStack({ name: 'procs', worker: false });
+  const env = testEnv();
+  worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout!.on('data', (d) => (workerLog += d));
+  worker.stderr!.on('data', (d) => (workerLog += d));
+});
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await stack?.stop();
+});
+
+describe('npm run worker as its own process', () => {
+  it('runs flows whose events reach the API stream through Postgres, and drains on SIGTERM', async () => {
+    const name = await stack.createFlow({
+      name: uniqueName('procs'),
+      nodes: [
+        { id: 'a', type: 'echo', params: { value: 1, durationMs: 200 } },
+        { id: 'b', type: 'echo', params: { value: 2 } },
+      ],
+      edges: [{ source: 'a', target: 'b' }],
+    });
+    const { runId } = await stack.start(name);
+    const events = await readStream(stack.baseUrl, runId);
+    expect(events.map((e) => e.event)).toEqual([
+      'run.started',
+      'node.started',
+      'node.completed',
+      'node.started',
+      'node.completed',
+      'run.completed',
+    ]);
+    const run = await stack.waitForRun(runId, (r) => r.status === 'completed');
+    expect(run.nodes.b.output).toBe(2);
+    expect(workerLog).toContain('worker running');
+    expect(workerLog).not.toContain('"level":50');
+
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(workerLog).toContain('worker stopped');
+  });
+});
