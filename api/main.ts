@@ -27,14 +27,12 @@ async function main(): Promise<void> {
   });
   const host = config.HOST ?? (config.API_KEYS.length ? '0.0.0.0' : '127.0.0.1');
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.app.listen(config.PORT, host, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`)
-          : err,
-      ),
-    );
+    // Express 5 hands listen errors to this callback too.
+    const s = app.app.listen(config.PORT, host, (err?: Error) => {
+      if (!err) return resolve(s);
+      const code = (err as NodeJS.ErrnoException).code;
+      reject(code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`) : err);
+    });
   });
   if (!config.API_KEYS.length)
     logger.warn({ host }, 'API_KEYS is not set: the API listens on loopback only and needs no key');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
@@ -67,5 +68,48 @@ describe('npm run worker as its own process', () => {
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(workerLog).toContain('worker stopped');
+  });
+});
+
+describe('bad configuration', () => {
+  const start = (script: string, env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it('stops with one sentence saying what to do: busy port, dead Postgres, invalid variable', async () => {
+    const env = testEnv();
+    const busy = await new Promise<Server>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
+    });
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const api = await start('api/main.ts', {
+        DATABASE_URL: env.databaseUrl,
+        TEMPORAL_ADDRESS: env.address,
+        PORT: port,
+      });
+      expect(api).toEqual({
+        code: 1,
+        stderr: `tempoflow: Port ${port} is busy; stop what listens there or set PORT.\n`,
+      });
+    } finally {
+      busy.close();
+    }
+    const db = await start('worker/main.ts', { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/none' });
+    expect(db.code).toBe(1);
+    expect(db.stderr).toMatch(
+      /^tempoflow: Postgres at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/none does not answer .*fix DATABASE_URL\.\n$/,
+    );
+    const bad = await start('api/main.ts', { PORT: 'eighty' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^tempoflow: Invalid environment: PORT: .* Fix these variables and start again\.\n$/);
   });
 });
