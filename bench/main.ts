@@ -25,6 +25,12 @@ import { createWorker } from '../worker/index.js';
 import { runInProcess } from './inprocess.js';
 
 const quick = process.argv.includes('--quick');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+/** `--only=fanout-200,chain-50` runs just those scenarios. */
+const want = (scenario: string) => !only || only.includes(scenario);
 const TRIALS = quick ? 3 : 7;
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
       handwritten: () => Promise<unknown>,
       inprocess: () => Promise<unknown>,
     ) => {
+      if (!want(name)) return;
       log(`${name}: warming up`);
       await tempo();
       await handwritten();
@@ -228,171 +235,176 @@ async function main(): Promise<void> {
     );
 
     // wide and slow
-    const wide = fanout('bench-wide-slow-100', 100, 500);
-    await store(wide);
-    await runTempo(wide.name);
-    await hand('handFanout', ['bench', 100, 500]);
-    const makespans: number[] = [];
-    const handMakespans: number[] = [];
-    for (let i = 0; i < TRIALS; i++) {
-      makespans.push(await time(() => runTempo(wide.name)));
-      handMakespans.push(await time(() => hand('handFanout', ['bench', 100, 500])));
+    if (want('wide-slow-100')) {
+      const wide = fanout('bench-wide-slow-100', 100, 500);
+      await store(wide);
+      await runTempo(wide.name);
+      await hand('handFanout', ['bench', 100, 500]);
+      const makespans: number[] = [];
+      const handMakespans: number[] = [];
+      for (let i = 0; i < TRIALS; i++) {
+        makespans.push(await time(() => runTempo(wide.name)));
+        handMakespans.push(await time(() => hand('handFanout', ['bench', 100, 500])));
+      }
+      scenarios['wide-slow-100'] = {
+        makespanMs: stats(makespans),
+        criticalPathMs: 500,
+        efficiency: round(500 / stats(makespans).median, 3),
+        handwrittenMakespanMs: stats(handMakespans),
+        handwrittenEfficiency: round(500 / stats(handMakespans).median, 3),
+      };
+      log(`wide-slow-100: ${JSON.stringify(scenarios['wide-slow-100'])}`);
     }
-    scenarios['wide-slow-100'] = {
-      makespanMs: stats(makespans),
-      criticalPathMs: 500,
-      efficiency: round(500 / stats(makespans).median, 3),
-      handwrittenMakespanMs: stats(handMakespans),
-      handwrittenEfficiency: round(500 / stats(handMakespans).median, 3),
-    };
-    log(`wide-slow-100: ${JSON.stringify(scenarios['wide-slow-100'])}`);
-
     // throughput + SSE latency
-    await store(fiveNodes);
-    const RUNS = 300;
-    log('throughput: 300 runs through the API');
-    const latencies: number[] = [];
-    const sse: number[] = [];
-    const watchers: Promise<void>[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: RUNS }, async (_, i) => {
-        const started = performance.now();
+    if (want('throughput') || want('sse-latency')) {
+      await store(fiveNodes);
+      const RUNS = 300;
+      log('throughput: 300 runs through the API');
+      const latencies: number[] = [];
+      const sse: number[] = [];
+      const watchers: Promise<void>[] = [];
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: RUNS }, async (_, i) => {
+          const started = performance.now();
+          const run = await post(`/api/v1/flows/${fiveNodes.name}/runs`, { inputs: { n: i } });
+          if (i % 10 === 0) watchers.push(watch(base, run.runId, sse));
+          await client.workflow.getHandle(run.workflowId).result();
+          latencies.push(performance.now() - started);
+        }),
+      );
+      const tempoWall = performance.now() - t0;
+      await Promise.all(watchers);
+      const h0 = performance.now();
+      await Promise.all(Array.from({ length: RUNS }, () => hand('handFanout', ['bench', 2])));
+      const handWall = performance.now() - h0;
+      const runsPerSec = RUNS / (tempoWall / 1000);
+      const handwrittenRunsPerSec = RUNS / (handWall / 1000);
+      scenarios.throughput = {
+        runs: RUNS,
+        runsPerSec: round(runsPerSec),
+        nodesPerSec: round(runsPerSec * 5),
+        handwrittenRunsPerSec: round(handwrittenRunsPerSec),
+        ratioVsHandwritten: round(handwrittenRunsPerSec / runsPerSec, 2),
+        p50LatencyMs: pct(latencies, 50),
+        p99LatencyMs: pct(latencies, 99),
+      };
+      const idle: number[] = [];
+      for (let i = 0; i < 20; i++) {
         const run = await post(`/api/v1/flows/${fiveNodes.name}/runs`, { inputs: { n: i } });
-        if (i % 10 === 0) watchers.push(watch(base, run.runId, sse));
-        await client.workflow.getHandle(run.workflowId).result();
-        latencies.push(performance.now() - started);
-      }),
-    );
-    const tempoWall = performance.now() - t0;
-    await Promise.all(watchers);
-    const h0 = performance.now();
-    await Promise.all(Array.from({ length: RUNS }, () => hand('handFanout', ['bench', 2])));
-    const handWall = performance.now() - h0;
-    const runsPerSec = RUNS / (tempoWall / 1000);
-    const handwrittenRunsPerSec = RUNS / (handWall / 1000);
-    scenarios.throughput = {
-      runs: RUNS,
-      runsPerSec: round(runsPerSec),
-      nodesPerSec: round(runsPerSec * 5),
-      handwrittenRunsPerSec: round(handwrittenRunsPerSec),
-      ratioVsHandwritten: round(handwrittenRunsPerSec / runsPerSec, 2),
-      p50LatencyMs: pct(latencies, 50),
-      p99LatencyMs: pct(latencies, 99),
-    };
-    const idle: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const run = await post(`/api/v1/flows/${fiveNodes.name}/runs`, { inputs: { n: i } });
-      await watch(base, run.runId, idle);
+        await watch(base, run.runId, idle);
+      }
+      scenarios['sse-latency'] = {
+        events: sse.length,
+        p50Ms: pct(sse, 50),
+        p99Ms: pct(sse, 99),
+        maxMs: round(Math.max(...sse)),
+        idle: { events: idle.length, p50Ms: pct(idle, 50), p99Ms: pct(idle, 99) },
+        note: 'under load: during throughput, with the bench client, API, worker, Postgres and Temporal sharing the machine; idle: one run at a time',
+      };
+      log(`throughput: ${JSON.stringify(scenarios.throughput)}`);
+      log(`sse-latency: ${JSON.stringify(scenarios['sse-latency'])}`);
     }
-    scenarios['sse-latency'] = {
-      events: sse.length,
-      p50Ms: pct(sse, 50),
-      p99Ms: pct(sse, 99),
-      maxMs: round(Math.max(...sse)),
-      idle: { events: idle.length, p50Ms: pct(idle, 50), p99Ms: pct(idle, 99) },
-      note: 'under load: during throughput, with the bench client, API, worker, Postgres and Temporal sharing the machine; idle: one run at a time',
-    };
-    log(`throughput: ${JSON.stringify(scenarios.throughput)}`);
-    log(`sse-latency: ${JSON.stringify(scenarios['sse-latency'])}`);
-
     // loop over 10,000 items
-    const items = Array.from({ length: 10_000 }, (_, i) => i);
-    await store({
-      name: 'bench-loop',
-      nodes: [
-        { id: 'in', type: 'input' },
-        {
-          id: 'each',
-          type: 'loop',
-          params: {
-            items: '{{in.items}}',
-            concurrency: 50,
-            body: {
-              nodes: [
-                { id: 'n', type: 'input', params: { name: 'item' } },
-                { id: 'work', type: 'echo', params: { value: '{{n}}' } },
-                { id: 'out', type: 'output', params: { value: '{{work}}' } },
-              ],
-              edges: [
-                { source: 'n', target: 'work' },
-                { source: 'work', target: 'out' },
-              ],
+    if (want('loop-10000')) {
+      const items = Array.from({ length: 10_000 }, (_, i) => i);
+      await store({
+        name: 'bench-loop',
+        nodes: [
+          { id: 'in', type: 'input' },
+          {
+            id: 'each',
+            type: 'loop',
+            params: {
+              items: '{{in.items}}',
+              concurrency: 50,
+              body: {
+                nodes: [
+                  { id: 'n', type: 'input', params: { name: 'item' } },
+                  { id: 'work', type: 'echo', params: { value: '{{n}}' } },
+                  { id: 'out', type: 'output', params: { value: '{{work}}' } },
+                ],
+                edges: [
+                  { source: 'n', target: 'work' },
+                  { source: 'work', target: 'out' },
+                ],
+              },
             },
           },
-        },
-      ],
-      edges: [{ source: 'in', target: 'each' }],
-    });
-    log('loop-10000');
-    let loopRun: any;
-    const loopMs = await time(async () => (loopRun = await runTempo('bench-loop', { items })));
-    scenarios['loop-10000'] = {
-      items: items.length,
-      concurrency: 50,
-      ms: round(loopMs),
-      maxHistoryEvents: await maxHistory(client, loopRun.workflowId),
-    };
-    log(`loop-10000: ${JSON.stringify(scenarios['loop-10000'])}`);
-
+        ],
+        edges: [{ source: 'in', target: 'each' }],
+      });
+      log('loop-10000');
+      let loopRun: any;
+      const loopMs = await time(async () => (loopRun = await runTempo('bench-loop', { items })));
+      scenarios['loop-10000'] = {
+        items: items.length,
+        concurrency: 50,
+        ms: round(loopMs),
+        maxHistoryEvents: await maxHistory(client, loopRun.workflowId),
+      };
+      log(`loop-10000: ${JSON.stringify(scenarios['loop-10000'])}`);
+    }
     // 1,000 runs waiting on an approval
-    await store({ name: 'bench-wait', nodes: [{ id: 'ok', type: 'approval', params: { timeout: '1h' } }] });
-    const WAITING = 1000;
-    const rss = () => {
-      global.gc?.();
-      return round(process.memoryUsage().rss / 2 ** 20);
-    };
-    const heap = () => round(process.memoryUsage().heapUsed / 2 ** 20);
-    const heapAt: Record<string, number> = { 0: heap() };
-    const rssAt: Record<string, number> = { 0: rss() };
-    const waitingIds: string[] = [];
-    for (const step of [250, 500, 1000]) {
-      const batch = await Promise.all(
-        Array.from({ length: step - waitingIds.length }, () => post('/api/v1/flows/bench-wait/runs', {})),
-      );
-      waitingIds.push(...batch.map((r: { runId: string }) => r.runId));
-      for (let i = 0; ; i++) {
-        const [{ n }] =
-          await sql`SELECT count(*)::int AS n FROM run_events WHERE type = 'node.waiting' AND run_id = ANY(${waitingIds})`;
-        if (n >= waitingIds.length) break;
-        if (i > 600) throw new Error(`only ${n} of ${waitingIds.length} runs reached their approval`);
-        await new Promise((r) => setTimeout(r, 200));
+    if (want('waiting-1000')) {
+      await store({ name: 'bench-wait', nodes: [{ id: 'ok', type: 'approval', params: { timeout: '1h' } }] });
+      const WAITING = 1000;
+      const rss = () => {
+        global.gc?.();
+        return round(process.memoryUsage().rss / 2 ** 20);
+      };
+      const heap = () => round(process.memoryUsage().heapUsed / 2 ** 20);
+      const heapAt: Record<string, number> = { 0: heap() };
+      const rssAt: Record<string, number> = { 0: rss() };
+      const waitingIds: string[] = [];
+      for (const step of [250, 500, 1000]) {
+        const batch = await Promise.all(
+          Array.from({ length: step - waitingIds.length }, () => post('/api/v1/flows/bench-wait/runs', {})),
+        );
+        waitingIds.push(...batch.map((r: { runId: string }) => r.runId));
+        for (let i = 0; ; i++) {
+          const [{ n }] =
+            await sql`SELECT count(*)::int AS n FROM run_events WHERE type = 'node.waiting' AND run_id = ANY(${waitingIds})`;
+          if (n >= waitingIds.length) break;
+          if (i > 600) throw new Error(`only ${n} of ${waitingIds.length} runs reached their approval`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        rssAt[step] = rss();
+        heapAt[step] = heap();
+        log(`waiting: ${step} runs, rss ${rssAt[step]} MiB`);
       }
-      rssAt[step] = rss();
-      heapAt[step] = heap();
-      log(`waiting: ${step} runs, rss ${rssAt[step]} MiB`);
+      scenarios['waiting-1000'] = {
+        runs: WAITING,
+        workerRssMb: rssAt[1000],
+        rssMbAt: rssAt,
+        heapUsedMbAt: heapAt,
+        kbPerWaitingRun: round(((rssAt[1000] - rssAt[0]) * 1024) / WAITING),
+        maxCachedWorkflows: 500,
+        note: 'worker, API and client share this process; runs beyond the worker cache are evicted and replayed on their next task',
+      };
+      await Promise.all(
+        waitingIds.map((id) =>
+          client.workflow
+            .getHandle(`run-${id}`)
+            .terminate('benchmark done')
+            .catch(() => undefined),
+        ),
+      );
     }
-    scenarios['waiting-1000'] = {
-      runs: WAITING,
-      workerRssMb: rssAt[1000],
-      rssMbAt: rssAt,
-      heapUsedMbAt: heapAt,
-      kbPerWaitingRun: round(((rssAt[1000] - rssAt[0]) * 1024) / WAITING),
-      maxCachedWorkflows: 500,
-      note: 'worker, API and client share this process; runs beyond the worker cache are evicted and replayed on their next task',
-    };
-    await Promise.all(
-      waitingIds.map((id) =>
-        client.workflow
-          .getHandle(`run-${id}`)
-          .terminate('benchmark done')
-          .catch(() => undefined),
-      ),
-    );
-
     // scaling
-    const scaling: Record<string, Stats> = {};
-    for (const n of [10, 100, 1000]) {
-      const def = fanout(`bench-scale-${n}`, n);
-      await store(def);
-      await runTempo(def.name);
-      const xs: number[] = [];
-      for (let i = 0; i < (quick ? 1 : 3); i++) xs.push(await time(() => runTempo(def.name)));
-      scaling[n] = stats(xs);
-      log(`scaling ${n}: ${JSON.stringify(scaling[n])}`);
+    if (want('scaling')) {
+      const scaling: Record<string, Stats> = {};
+      for (const n of [10, 100, 1000]) {
+        const def = fanout(`bench-scale-${n}`, n);
+        await store(def);
+        await runTempo(def.name);
+        const xs: number[] = [];
+        for (let i = 0; i < (quick ? 1 : 3); i++) xs.push(await time(() => runTempo(def.name)));
+        scaling[n] = stats(xs);
+        log(`scaling ${n}: ${JSON.stringify(scaling[n])}`);
+      }
+      scenarios.scaling = { fanoutMakespanMs: scaling, msPerNodeAt1000: round(scaling[1000].median / 1000, 2) };
     }
-    scenarios.scaling = { fanoutMakespanMs: scaling, msPerNodeAt1000: round(scaling[1000].median / 1000, 2) };
-
     const results = {
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
@@ -445,66 +457,93 @@ async function maxHistory(client: Client, workflowId: string): Promise<number> {
 
 function printTable(s: Record<string, any>): void {
   const ms = (x?: Stats) => (x ? `${x.median} ms (${x.min}–${x.max})` : '');
-  const rows = [
-    ['scenario', 'tempoflow', 'hand-written', 'in-process', 'ratio vs hand-written'],
+  const compared = (name: string) => [
+    name,
+    ms(s[name].tempoflowMs),
+    ms(s[name].handwrittenMs),
+    ms(s[name].inprocessMs),
+    `${s[name].ratioVsHandwritten}×`,
+  ];
+  const builders: [string, () => string[]][] = [
+    ['fanout-200', () => compared('fanout-200')],
+    ['chain-50', () => compared('chain-50')],
     [
-      'fanout-200',
-      ms(s['fanout-200'].tempoflowMs),
-      ms(s['fanout-200'].handwrittenMs),
-      ms(s['fanout-200'].inprocessMs),
-      `${s['fanout-200'].ratioVsHandwritten}×`,
-    ],
-    [
-      'chain-50',
-      ms(s['chain-50'].tempoflowMs),
-      ms(s['chain-50'].handwrittenMs),
-      ms(s['chain-50'].inprocessMs),
-      `${s['chain-50'].ratioVsHandwritten}×`,
-    ],
-    [
-      'throughput (300 runs)',
-      `${s.throughput.runsPerSec} runs/s, p50 ${s.throughput.p50LatencyMs} ms, p99 ${s.throughput.p99LatencyMs} ms`,
-      `${s.throughput.handwrittenRunsPerSec} runs/s`,
-      '',
-      `${s.throughput.ratioVsHandwritten}×`,
+      'throughput',
+      () => [
+        'throughput (300 runs)',
+        `${s.throughput.runsPerSec} runs/s, p50 ${s.throughput.p50LatencyMs} ms, p99 ${s.throughput.p99LatencyMs} ms`,
+        `${s.throughput.handwrittenRunsPerSec} runs/s`,
+        '',
+        `${s.throughput.ratioVsHandwritten}×`,
+      ],
     ],
     [
       'wide-slow-100',
-      `makespan ${ms(s['wide-slow-100'].makespanMs)}, efficiency ${s['wide-slow-100'].efficiency}`,
-      `makespan ${ms(s['wide-slow-100'].handwrittenMakespanMs)}, efficiency ${s['wide-slow-100'].handwrittenEfficiency}`,
-      '',
-      '',
+      () => {
+        const w = s['wide-slow-100'];
+        return [
+          'wide-slow-100',
+          `makespan ${ms(w.makespanMs)}, efficiency ${w.efficiency}`,
+          `makespan ${ms(w.handwrittenMakespanMs)}, efficiency ${w.handwrittenEfficiency}`,
+          '',
+          '',
+        ];
+      },
     ],
     [
       'sse-latency',
-      `under load p50 ${s['sse-latency'].p50Ms} ms, p99 ${s['sse-latency'].p99Ms} ms; idle p50 ${s['sse-latency'].idle.p50Ms} ms, p99 ${s['sse-latency'].idle.p99Ms} ms`,
-      '',
-      '',
-      '',
+      () => {
+        const e = s['sse-latency'];
+        return [
+          'sse-latency',
+          `under load p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms; idle p50 ${e.idle.p50Ms} ms, p99 ${e.idle.p99Ms} ms`,
+          '',
+          '',
+          '',
+        ];
+      },
     ],
-    ['loop-10000', `${s['loop-10000'].ms} ms, max history ${s['loop-10000'].maxHistoryEvents} events`, '', '', ''],
+    [
+      'loop-10000',
+      () => [
+        'loop-10000',
+        `${s['loop-10000'].ms} ms, max history ${s['loop-10000'].maxHistoryEvents} events`,
+        '',
+        '',
+        '',
+      ],
+    ],
     [
       'waiting-1000',
-      `RSS ${Object.values(s['waiting-1000'].rssMbAt).join(' / ')} MiB at 0/250/500/1000 runs`,
-      '',
-      '',
-      '',
+      () => [
+        'waiting-1000',
+        `RSS ${Object.values(s['waiting-1000'].rssMbAt).join(' / ')} MiB at 0/250/500/1000 runs`,
+        '',
+        '',
+        '',
+      ],
     ],
     [
-      'scaling (fan-out 10/100/1000)',
-      Object.values(s.scaling.fanoutMakespanMs as Record<string, Stats>)
-        .map((x) => `${x.median}`)
-        .join(' / ') + ' ms',
-      '',
-      '',
-      '',
+      'scaling',
+      () => [
+        'scaling (fan-out 10/100/1000)',
+        `${Object.values(s.scaling.fanoutMakespanMs as Record<string, Stats>)
+          .map((x) => x.median)
+          .join(' / ')} ms`,
+        '',
+        '',
+        '',
+      ],
     ],
+  ];
+  const rows = [
+    ['scenario', 'tempoflow', 'hand-written', 'in-process', 'ratio vs hand-written'],
+    ...builders.filter(([key]) => s[key]).map(([, row]) => row()),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   process.stdout.write(
-    [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n') +
-      '\n',
+    `${[line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n')}\n`,
   );
 }
 
