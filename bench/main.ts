@@ -32,6 +32,8 @@ const only = process.argv
 /** `--only=fanout-200,chain-50` runs just those scenarios. */
 const want = (scenario: string) => !only || only.includes(scenario);
 const TRIALS = quick ? 3 : 7;
+/** The worker's workflow cache (WORKER_MAX_CACHED_WORKFLOWS, as for `npm run worker`). */
+const CACHE = Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 500);
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       deps: { sql, logger, httpAllowHosts: [], blobThresholdBytes: 256 * 1024 },
       workflowBundle: bundle,
       shutdownGraceTime: '5s',
+      maxCachedWorkflows: CACHE,
     });
     const running = worker.run();
     stops.push(async () => {
@@ -379,7 +382,7 @@ async function main(): Promise<void> {
         rssMbAt: rssAt,
         heapUsedMbAt: heapAt,
         kbPerWaitingRun: round(((rssAt[1000] - rssAt[0]) * 1024) / WAITING),
-        maxCachedWorkflows: 500,
+        maxCachedWorkflows: CACHE,
         note: 'worker, API and client share this process; runs beyond the worker cache are evicted and replayed on their next task',
       };
       await Promise.all(
