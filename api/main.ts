@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     const s = app.app.listen(config.PORT, host, (err?: Error) => {
       if (!err) return resolve(s);
       const code = (err as NodeJS.ErrnoException).code;
-      reject(code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`) : err);
+      reject(
+        code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is busy; stop what listens there or set PORT.`) : err,
+      );
     });
   });
   if (!config.API_KEYS.length)

@@ -223,13 +223,13 @@ export function createRunService(deps: RunServiceDeps) {
       try {
         description = await handle.describe();
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError')
-          throw notFound(`run "${runId}"`);
+        if (isNotFound(err)) throw notFound(`run "${runId}"`);
         throw err;
       }
       const status = runStatusOf(description.status.name);
       if (status === 'running') {
-        state = await handle.query<RunState>(STATE_QUERY).catch(() => undefined);
+        // A query needs a worker; with none polling, answer from the event log instead of waiting.
+        state = await withTimeout(handle.query<RunState>(STATE_QUERY), QUERY_TIMEOUT_MS).catch(() => undefined);
       }
       state ??= {
         runId,
@@ -237,7 +237,7 @@ export function createRunService(deps: RunServiceDeps) {
         flowName: row?.flow_name ?? '',
         flowVersion: row?.flow_version ?? 0,
         status,
-        nodes: {},
+        nodes: await nodesFromEvents(runId, row?.flow_id, row?.flow_version),
         outputs: {},
       };
       if (state.status === 'running' && status !== 'running') state = { ...state, status };
@@ -260,6 +260,32 @@ export function createRunService(deps: RunServiceDeps) {
       links: links(runId),
       ...(row ? { origin: row.origin } : {}),
     };
+  }
+
+  /** Node states as the event log tells them (every node of the pinned version, pending until an event says more). */
+  async function nodesFromEvents(runId: string, flowId?: string, version?: number): Promise<Record<string, NodeState>> {
+    const nodes: Record<string, NodeState> = {};
+    if (flowId && version) {
+      const [v] = await sql<{ definition: { nodes: { id: string }[] } }[]>`
+        SELECT definition FROM flow_versions WHERE flow_id = ${flowId} AND version = ${version}`;
+      for (const n of v?.definition.nodes ?? []) nodes[n.id] = { status: 'pending', attempts: 0 };
+    }
+    const statusOf: Record<string, NodeState['status']> = {
+      'node.started': 'running',
+      'node.retrying': 'retrying',
+      'node.completed': 'completed',
+      'node.failed': 'failed',
+      'node.skipped': 'skipped',
+      'node.waiting': 'waiting',
+      'node.cancelled': 'cancelled',
+    };
+    for (const e of await readEvents(sql, runId, 0, 100_000)) {
+      const status = e.nodeId ? statusOf[e.type] : undefined;
+      if (!e.nodeId || !status) continue;
+      const prev = nodes[e.nodeId] ?? { status: 'pending', attempts: 0 };
+      nodes[e.nodeId] = { ...prev, status, attempts: Math.max(prev.attempts, e.attempt ?? 0) };
+    }
+    return nodes;
   }
 
   /** Attempts and retrying come from activity events (the workflow learns them only at the end). */
@@ -361,6 +387,16 @@ export function createRunService(deps: RunServiceDeps) {
 }
 
 export type RunService = ReturnType<typeof createRunService>;
+
+const QUERY_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
 
 /** Temporal says "no such workflow" as WorkflowNotFoundError or as a gRPC NOT_FOUND (code 5). */
 function isNotFound(err: unknown): boolean {

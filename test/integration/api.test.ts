@@ -110,6 +110,28 @@ describe('runs', () => {
   });
 });
 
+describe('without a worker', () => {
+  it('answers for an open run from the event log, and the run goes on once a worker is back', async () => {
+    const name = await stack.createFlow(echoFlow(uniqueName('parked')));
+    await stack.stopWorkers();
+    let runId: string;
+    try {
+      ({ runId } = await stack.start(name, { inputs: { x: 2 } }));
+      const res = await stack.api('GET', `/api/v1/runs/${runId}`);
+      expect(res).toMatchObject({ status: 200, body: { status: 'running', outputs: {} } });
+      expect(res.body.nodes).toEqual({
+        in: { status: 'pending', attempts: 0 },
+        work: { status: 'pending', attempts: 0 },
+        out: { status: 'pending', attempts: 0 },
+      });
+    } finally {
+      await stack.startWorker();
+    }
+    const done = await stack.waitForRun(runId, (r) => r.status === 'completed');
+    expect(done.outputs.out).toEqual({ x: 2 });
+  });
+});
+
 describe('the event stream', () => {
   it('200 parallel nodes: no gap, no duplicate, and a live reader sees every event', async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `n${i}`);
