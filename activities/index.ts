@@ -15,10 +15,7 @@ import {
   type NodeType,
   type RunState,
 } from '../flow/index.js';
-import { derefDeep, loadBlob, storeIfLarge } from '../lib/blobs.js';
-import { EventWriter } from '../lib/event-writer.js';
-import type { Logger } from '../lib/logger.js';
-import type { Sql } from '../lib/sql.js';
+import { derefDeep, loadBlob, storeIfLarge, EventWriter, type Logger, type Sql } from '../lib/index.js';
 import { createNetGuard } from './net-guard.js';
 import type { NodeContext } from './node-context.js';
 import { condition } from './nodes/condition.js';
@@ -31,6 +28,8 @@ import { transform } from './nodes/transform.js';
 import { loadSecrets, maskSecrets } from './secrets.js';
 
 export { checkJsonata } from './nodes/jsonata.js';
+export { echo } from './nodes/echo.js';
+export type { NodeContext } from './node-context.js';
 
 export interface ActivityDeps {
   sql: Sql;

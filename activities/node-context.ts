@@ -1,4 +1,4 @@
-import type { Logger } from '../lib/logger.js';
+import type { Logger } from '../lib/index.js';
 import type { NetGuard } from './net-guard.js';
 
 /** What a node implementation may use; built per attempt by createActivities. */

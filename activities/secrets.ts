@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Sql } from '../lib/sql.js';
+import type { Sql } from '../lib/index.js';
 
 export const MISSING_SECRET = 'MissingSecret';
 

@@ -1,5 +1,4 @@
-import { EVENTS_CHANNEL } from '../lib/event-log.js';
-import type { Sql } from '../lib/sql.js';
+import { EVENTS_CHANNEL, type Sql } from '../lib/index.js';
 
 type Listener = () => void;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { flowReferences, validateFlow, type FlowDefinition, type PinnedFlow, type Problem } from '../flow/index.js';
-import { checkJsonata } from '../activities/nodes/jsonata.js';
-import type { Sql } from '../lib/sql.js';
+import { checkJsonata } from '../activities/index.js';
+import type { Sql } from '../lib/index.js';
 import { HttpError, notFound } from './http-error.js';
 
 export interface FlowRecord {

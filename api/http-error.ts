@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '../lib/logger.js';
+import type { Logger } from '../lib/index.js';
 
 export interface ProblemDetail {
   path: string;

@@ -1,9 +1,5 @@
 import type { Server } from 'node:http';
-import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
-import { checkDatabase, createSql, migrate } from '../lib/sql.js';
-import { connectClient } from '../lib/temporal.js';
-import { fatal } from '../lib/fatal.js';
+import { loadConfig, createLogger, checkDatabase, createSql, migrate, connectClient, fatal } from '../lib/index.js';
 import { createApp } from './app.js';
 
 /** `npm run api`: the HTTP API, configured only from the environment. */

@@ -14,18 +14,18 @@ import {
   type RunOrigin,
   type RunState,
 } from '../flow/index.js';
-import { checkJsonata } from '../activities/nodes/jsonata.js';
-import { derefDeep } from '../lib/blobs.js';
-import { readEvents } from '../lib/event-log.js';
-import type { Sql } from '../lib/sql.js';
+import { checkJsonata } from '../activities/index.js';
 import {
+  derefDeep,
+  readEvents,
+  type Sql,
   FLOW_ID_KEY,
   FLOW_NAME_KEY,
   FLOW_VERSION_KEY,
   RERUN_FROM_NODE_KEY,
   RERUN_OF_KEY,
   runStatusOf,
-} from '../lib/temporal.js';
+} from '../lib/index.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
-import { readEvents } from '../lib/event-log.js';
-import type { Sql } from '../lib/sql.js';
+import { readEvents, type Sql } from '../lib/index.js';
 import type { EventHub } from './event-hub.js';
 
 export const KEEP_ALIVE_MS = 15_000;

@@ -1,6 +1,5 @@
 import { buildGraph, type GraphDef } from '../flow/index.js';
-import { echo } from '../activities/nodes/echo.js';
-import type { NodeContext } from '../activities/node-context.js';
+import { echo, type NodeContext } from '../activities/index.js';
 
 const ctx = {
   attempt: 1,

@@ -16,11 +16,8 @@ import type { Client } from '@temporalio/client';
 import { createApp } from '../api/index.js';
 import type { GraphDef } from '../flow/index.js';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
-import { freePort } from '../lib/free-port.js';
+import { freePort, createSql, migrate, connectClient, ensureTemporalDevServer, findTemporalCli } from '../lib/index.js';
 import { createSseParser } from '../cli/sse-frames.js';
-import { createSql, migrate } from '../lib/sql.js';
-import { connectClient } from '../lib/temporal.js';
-import { ensureTemporalDevServer, findTemporalCli } from '../lib/temporal-dev-server.js';
 import { createWorker } from '../worker/index.js';
 import { runInProcess } from './inprocess.js';
 

@@ -1,6 +1,4 @@
-import { loadConfig } from '../lib/config.js';
-import { fatal } from '../lib/fatal.js';
-import { checkDatabase, createSql, migrate } from '../lib/sql.js';
+import { loadConfig, fatal, checkDatabase, createSql, migrate } from '../lib/index.js';
 
 /** `npm run migrate`: applies pending migrations and exits (docker-compose's one-shot service). */
 async function main(): Promise<void> {

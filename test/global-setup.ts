@@ -2,9 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
-import { freePort } from '../lib/free-port.js';
-import { createSql, migrate } from '../lib/sql.js';
-import { ensureTemporalDevServer } from '../lib/temporal-dev-server.js';
+import { freePort, createSql, migrate, ensureTemporalDevServer } from '../lib/index.js';
 import { bundleWorkflows } from '../worker/index.js';
 
 /**

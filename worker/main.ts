@@ -1,8 +1,5 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
-import { checkDatabase, createSql, migrate } from '../lib/sql.js';
-import { fatal } from '../lib/fatal.js';
+import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal } from '../lib/index.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */

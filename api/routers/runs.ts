@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Sql } from '../../lib/sql.js';
+import type { Sql } from '../../lib/index.js';
 import type { EventHub } from '../event-hub.js';
 import { notFound } from '../http-error.js';
 import type { RunService } from '../run-service.js';

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/index.js';
-import { createSql, type Sql } from '../../lib/sql.js';
-import { connectClient } from '../../lib/temporal.js';
+import { createSql, type Sql, connectClient } from '../../lib/index.js';
 import { createWorker } from '../../worker/index.js';
 import type { Client } from '@temporalio/client';
 

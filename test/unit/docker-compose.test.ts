@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configSchema } from '../../lib/config.js';
-import { SEARCH_ATTRIBUTES } from '../../lib/temporal-dev-server.js';
+import { configSchema, SEARCH_ATTRIBUTES } from '../../lib/index.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<

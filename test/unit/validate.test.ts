@@ -8,7 +8,7 @@ import {
   descendants,
   ancestors,
 } from '../../flow/index.js';
-import { checkJsonata } from '../../activities/nodes/jsonata.js';
+import { checkJsonata } from '../../activities/index.js';
 
 const ok = {
   name: 'ok',
