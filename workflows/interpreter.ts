@@ -84,7 +84,9 @@ export class GraphRun {
   readonly states = new Map<string, NodeState>();
   private readonly outputs = new Map<string, unknown>();
   private readonly conditionValues = new Map<string, boolean>();
-  private readonly running = new Map<string, CancellationScope>();
+  private readonly running = new Set<string>();
+  /** One scope for every node of this graph: a fatal failure cancels all running nodes at once. */
+  private readonly nodesScope = new CancellationScope();
   private readonly ancestorCache = new Map<string, Set<string>>();
   private fatal: RunState['error'] | undefined;
 
@@ -121,11 +123,12 @@ export class GraphRun {
       this.set(id, { status: 'completed', attempts: reused.attempts, output: reused.output, reused: true });
       this.event('node.completed', id, { reused: true });
     }
-    this.pump(this.graph.order);
+    // Pump inside the nodes' scope: every node started from here on (in callbacks too) belongs to it.
+    void this.nodesScope.run(async () => this.pump(this.graph.order));
     try {
       await condition(() => this.running.size === 0 || this.fatal !== undefined);
       if (this.fatal) {
-        for (const scope of this.running.values()) scope.cancel();
+        this.nodesScope.cancel();
         await condition(() => this.running.size === 0);
       }
     } catch (err) {
@@ -197,26 +200,34 @@ export class GraphRun {
     }
   }
 
+  /** Starts a node with as few promises as possible: the workflow sandbox records a stack trace for each. */
   private start(id: string): void {
     const node = this.graph.nodes.get(id)!;
     const startedAt = new Date().toISOString();
     this.set(id, { status: 'running', attempts: 1, startedAt });
-    const scope = new CancellationScope();
-    this.running.set(id, scope);
-    scope
-      .run(() => this.execute(node))
-      .then(
-        ({ output, attempts }) => {
-          this.outputs.set(id, output);
-          this.recordCondition(id, output);
-          this.set(id, { status: 'completed', attempts, output, startedAt, endedAt: new Date().toISOString() });
-        },
-        (err: unknown) => this.onNodeError(node, startedAt, err),
-      )
-      .finally(() => {
-        this.running.delete(id);
-        if (!this.fatal) this.pump(this.graph.outgoing.get(id)!.map((e) => e.target));
-      });
+    this.running.add(id);
+    const settle = () => {
+      this.running.delete(id);
+      if (!this.fatal) this.pump(this.graph.outgoing.get(id)!.map((e) => e.target));
+    };
+    let pending: Promise<NodeActivityResult>;
+    try {
+      pending = this.execute(node);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      ({ output, attempt }) => {
+        this.outputs.set(id, output);
+        this.recordCondition(id, output);
+        this.set(id, { status: 'completed', attempts: attempt, output, startedAt, endedAt: new Date().toISOString() });
+        settle();
+      },
+      (err: unknown) => {
+        this.onNodeError(node, startedAt, err);
+        settle();
+      },
+    );
   }
 
   private recordCondition(id: string, output: unknown): void {
@@ -249,7 +260,7 @@ export class GraphRun {
 
   // ---- node execution -------------------------------------------------------------------------
 
-  private async execute(node: NodeDef): Promise<{ output: unknown; attempts: number }> {
+  private execute(node: NodeDef): Promise<NodeActivityResult> {
     const params = this.effectiveParams(node);
     switch (node.type) {
       case 'input': {
@@ -257,7 +268,7 @@ export class GraphRun {
         const value = name === undefined ? this.o.inputs : this.o.inputs[name];
         this.event('node.started', node.id, undefined, 1);
         this.event('node.completed', node.id, undefined, 1);
-        return { output: value === undefined ? (params.default ?? null) : value, attempts: 1 };
+        return Promise.resolve({ output: value === undefined ? (params.default ?? null) : value, attempt: 1 });
       }
       case 'output':
       case 'template': {
@@ -269,7 +280,7 @@ export class GraphRun {
             node.type === 'template'
               ? String((inline.value as { template?: unknown }).template ?? '')
               : ((inline.value as { value?: unknown }).value ?? null);
-          return { output, attempts: 1 };
+          return Promise.resolve({ output, attempt: 1 });
         }
         return this.activity(node, params);
       }
@@ -387,17 +398,13 @@ export class GraphRun {
     };
   }
 
-  private async activity(
-    node: NodeDef,
-    params: Record<string, unknown>,
-  ): Promise<{ output: unknown; attempts: number }> {
+  private activity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const activities = proxyActivities<Activities>(this.activityOptions(node));
     const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
-    const result = await run(this.activityInput(node, params));
-    return { output: result.output, attempts: result.attempt };
+    return run(this.activityInput(node, params));
   }
 
-  private async delay(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+  private async delay(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const resolved = await this.resolveForWorkflow(node, params);
     const ms = parseDuration(String(resolved.duration));
     if (ms === undefined)
@@ -408,13 +415,10 @@ export class GraphRun {
     this.event('node.started', node.id, { durationMs: ms }, 1);
     await sleep(ms, { summary: `${node.id} · delay ${String(resolved.duration)}` });
     this.event('node.completed', node.id, undefined, 1);
-    return { output: null, attempts: 1 };
+    return { output: null, attempt: 1 };
   }
 
-  private async approval(
-    node: NodeDef,
-    params: Record<string, unknown>,
-  ): Promise<{ output: unknown; attempts: number }> {
+  private async approval(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const decisions = this.o.decisions;
     if (!decisions)
       throw ApplicationFailure.nonRetryable(
@@ -437,7 +441,7 @@ export class GraphRun {
       );
     const decision = decisions.get(node.id)!;
     this.event('node.completed', node.id, { approved: decision.approved }, 1);
-    return { output: decision, attempts: 1 };
+    return { output: decision, attempt: 1 };
   }
 
   private pinned(name: string, nodeId: string): PinnedFlow {
@@ -456,10 +460,7 @@ export class GraphRun {
       : `${this.o.runId}.${this.o.itemIndex}.${node.id}`;
   }
 
-  private async subflow(
-    node: NodeDef,
-    params: Record<string, unknown>,
-  ): Promise<{ output: unknown; attempts: number }> {
+  private async subflow(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const resolved = await this.resolveForWorkflow(node, params);
     const flow = this.pinned(String(resolved.flow), node.id);
     const runId = this.childPrefix(node);
@@ -490,10 +491,10 @@ export class GraphRun {
     });
     const outputs = (result as RunState).outputs;
     this.event('node.completed', node.id, undefined, 1);
-    return { output: outputs, attempts: 1 };
+    return { output: outputs, attempt: 1 };
   }
 
-  private async loop(node: NodeDef, params: Record<string, unknown>): Promise<{ output: unknown; attempts: number }> {
+  private async loop(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const { body: rawBody, ...rest } = params;
     const resolved = await this.resolveForWorkflow(node, rest);
     const body = typeof rawBody === 'string' ? this.pinned(rawBody, node.id).definition : (rawBody as GraphDef);
@@ -540,7 +541,7 @@ export class GraphRun {
             },
           });
     this.event('node.completed', node.id, { items: count }, 1);
-    return { output, attempts: 1 };
+    return { output, attempt: 1 };
   }
 }
 
