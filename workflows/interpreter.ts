@@ -7,12 +7,12 @@ import {
   isCancellation,
   proxyActivities,
   sleep,
-  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import {
   DEFAULT_PRIORITY,
   HEARTBEAT_NODE_TYPES,
+  ancestors,
   buildGraph,
   descendants,
   edgeBranch,
@@ -354,17 +354,7 @@ export class GraphRun {
 
   private ancestorsOf(id: string): Set<string> {
     let set = this.ancestorCache.get(id);
-    if (!set) {
-      set = new Set<string>();
-      const stack = this.graph.incoming.get(id)!.map((e) => e.source);
-      while (stack.length) {
-        const a = stack.pop()!;
-        if (set.has(a)) continue;
-        set.add(a);
-        stack.push(...this.graph.incoming.get(a)!.map((e) => e.source));
-      }
-      this.ancestorCache.set(id, set);
-    }
+    if (!set) this.ancestorCache.set(id, (set = ancestors(this.graph, id)));
     return set;
   }
 
@@ -565,8 +555,4 @@ export function describeError(err: unknown, fallbackAttempts: number): { error: 
   let message = failure.message || 'node failed';
   if (failure.name === 'TimeoutFailure') message = `timed out (${message})`;
   return { error: { message, type }, attempts: details.attempt ?? fallbackAttempts };
-}
-
-export function childWorkflowId(): string {
-  return workflowInfo().workflowId;
 }
