@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { z } from 'zod';
 import {
   APPROVE_UPDATE,
+  NODE_STATUS_BY_EVENT,
   STATE_QUERY,
   WORKFLOW_TYPE,
   applyTweaks,
@@ -270,17 +271,8 @@ export function createRunService(deps: RunServiceDeps) {
         SELECT definition FROM flow_versions WHERE flow_id = ${flowId} AND version = ${version}`;
       for (const n of v?.definition.nodes ?? []) nodes[n.id] = { status: 'pending', attempts: 0 };
     }
-    const statusOf: Record<string, NodeState['status']> = {
-      'node.started': 'running',
-      'node.retrying': 'retrying',
-      'node.completed': 'completed',
-      'node.failed': 'failed',
-      'node.skipped': 'skipped',
-      'node.waiting': 'waiting',
-      'node.cancelled': 'cancelled',
-    };
     for (const e of await readEvents(sql, runId, 0, 100_000)) {
-      const status = e.nodeId ? statusOf[e.type] : undefined;
+      const status = e.nodeId ? NODE_STATUS_BY_EVENT[e.type] : undefined;
       if (!e.nodeId || !status) continue;
       const prev = nodes[e.nodeId] ?? { status: 'pending', attempts: 0 };
       nodes[e.nodeId] = { ...prev, status, attempts: Math.max(prev.attempts, e.attempt ?? 0) };

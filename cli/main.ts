@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError } from 'commander';
+import { NODE_STATUS_BY_EVENT } from '../flow/index.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { renderNodeTable } from './render.js';
 
@@ -98,15 +99,7 @@ program
     for await (const e of api.events(started.runId)) {
       const nodeId = e.data.nodeId as string | undefined;
       if (nodeId) {
-        const status = {
-          'node.started': 'running',
-          'node.retrying': 'retrying',
-          'node.completed': 'completed',
-          'node.failed': 'failed',
-          'node.skipped': 'skipped',
-          'node.waiting': 'waiting',
-          'node.cancelled': 'cancelled',
-        }[e.event as string];
+        const status = NODE_STATUS_BY_EVENT[e.event];
         const prev = states.get(nodeId);
         if (status)
           states.set(nodeId, { status, attempt: e.data.attempt ?? prev?.attempt, note: e.data.error?.message });

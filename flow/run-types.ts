@@ -20,6 +20,16 @@ export const EVENT_TYPES = [
   'run.cancelled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+/** The node status an event announces (node.progress and node.token announce none). */
+export const NODE_STATUS_BY_EVENT: Partial<Record<string, NodeStatus>> = {
+  'node.started': 'running',
+  'node.retrying': 'retrying',
+  'node.completed': 'completed',
+  'node.failed': 'failed',
+  'node.skipped': 'skipped',
+  'node.waiting': 'waiting',
+  'node.cancelled': 'cancelled',
+};
 export const TERMINAL_RUN_EVENTS: readonly EventType[] = ['run.completed', 'run.failed', 'run.cancelled'];
 
 /** An event before the log numbers it. `key` makes writing it idempotent (retried writers). */
