@@ -12,7 +12,6 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino } from 'pino';
-import type { Client } from '@temporalio/client';
 import { createApp } from '../api/index.js';
 import type { GraphDef } from '../flow/index.js';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
@@ -20,6 +19,8 @@ import { freePort, createSql, migrate, connectClient, ensureTemporalDevServer, f
 import { createSseParser } from '../cli/sse-frames.js';
 import { createWorker } from '../worker/index.js';
 import { runInProcess } from './inprocess.js';
+import { echoLoopNode } from '../test/fixtures/flows.js';
+import { historySizes } from '../test/helpers/histories.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -310,28 +311,7 @@ async function main(): Promise<void> {
       const items = Array.from({ length: 10_000 }, (_, i) => i);
       await store({
         name: 'bench-loop',
-        nodes: [
-          { id: 'in', type: 'input' },
-          {
-            id: 'each',
-            type: 'loop',
-            params: {
-              items: '{{in.items}}',
-              concurrency: 50,
-              body: {
-                nodes: [
-                  { id: 'n', type: 'input', params: { name: 'item' } },
-                  { id: 'work', type: 'echo', params: { value: '{{n}}' } },
-                  { id: 'out', type: 'output', params: { value: '{{work}}' } },
-                ],
-                edges: [
-                  { source: 'n', target: 'work' },
-                  { source: 'work', target: 'out' },
-                ],
-              },
-            },
-          },
-        ],
+        nodes: [{ id: 'in', type: 'input' }, echoLoopNode('each', 'in.items', 50)],
         edges: [{ source: 'in', target: 'each' }],
       });
       log('loop-10000');
@@ -341,7 +321,7 @@ async function main(): Promise<void> {
         items: items.length,
         concurrency: 50,
         ms: round(loopMs),
-        maxHistoryEvents: await maxHistory(client, loopRun.workflowId),
+        maxHistoryEvents: Math.max(...(await historySizes(client, loopRun.workflowId)).values()),
       };
       log(`loop-10000: ${JSON.stringify(scenarios['loop-10000'])}`);
     }
@@ -418,7 +398,8 @@ async function main(): Promise<void> {
       },
       scenarios,
     };
-    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    // A partial run (--only) prints its table but keeps the last full results.json.
+    if (!only) writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     printTable(results.scenarios as Record<string, any>);
   } catch (err) {
     log(`bench failed: ${(err as Error).stack ?? err}`);
@@ -439,20 +420,6 @@ async function watch(base: string, runId: string, into: number[]): Promise<void>
     for (const frame of parse(decoder.decode(chunk, { stream: true })))
       if (frame.data) into.push(now - Date.parse(JSON.parse(frame.data).ts));
   }
-}
-
-async function maxHistory(client: Client, workflowId: string): Promise<number> {
-  let max = 0;
-  const queue = [workflowId];
-  while (queue.length) {
-    const id = queue.shift()!;
-    const history = await client.workflow.getHandle(id).fetchHistory();
-    max = Math.max(max, history.events!.length);
-    for (const e of history.events!)
-      if (e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
-        queue.push(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId);
-  }
-  return max;
 }
 
 function printTable(s: Record<string, any>): void {

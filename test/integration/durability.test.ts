@@ -1,29 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
+import { historySizes } from '../helpers/histories.js';
+import { echoLoopNode } from '../fixtures/flows.js';
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ name: 'durable' });
 });
 afterAll(async () => stack?.stop());
-
-/** Every workflow execution a run created (children of children), with its history length. */
-async function historySizes(client: Client, workflowId: string): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>();
-  const queue = [workflowId];
-  while (queue.length) {
-    const id = queue.shift()!;
-    const history = await client.workflow.getHandle(id).fetchHistory();
-    sizes.set(id, history.events!.length);
-    for (const e of history.events!) {
-      const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
-      if (child) queue.push(child);
-    }
-  }
-  return sizes;
-}
 
 describe('durability', () => {
   it('survives a worker stopped mid-run: the run completes and finished nodes are not executed again', async () => {
@@ -60,25 +45,7 @@ describe('durability', () => {
       name: uniqueName('loop10k'),
       nodes: [
         { id: 'in', type: 'input' },
-        {
-          id: 'each',
-          type: 'loop',
-          params: {
-            items: '{{in.items}}',
-            concurrency: 50,
-            body: {
-              nodes: [
-                { id: 'n', type: 'input', params: { name: 'item' } },
-                { id: 'work', type: 'echo', params: { value: '{{n}}' } },
-                { id: 'result', type: 'output', params: { value: '{{work}}' } },
-              ],
-              edges: [
-                { source: 'n', target: 'work' },
-                { source: 'work', target: 'result' },
-              ],
-            },
-          },
-        },
+        echoLoopNode('each', 'in.items', 50),
         { id: 'count', type: 'transform', params: { expression: '$count(each)' } },
         { id: 'out', type: 'output', params: { value: '{{each}}' } },
       ],
