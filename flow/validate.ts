@@ -63,7 +63,12 @@ function dedupe(problems: Problem[]): Problem[] {
 }
 
 /** Checks nodes and edges of a graph (a flow, or a loop's inline body) at `prefix`. */
-export function validateGraph(input: unknown, prefix: (string | number)[], options: ValidateOptions = {}): Problem[] {
+export function validateGraph(
+  input: unknown,
+  prefix: (string | number)[],
+  options: ValidateOptions = {},
+  inLoopBody = false,
+): Problem[] {
   const problems: Problem[] = [];
   const shape = graphSchema.safeParse(input);
   if (!shape.success) problems.push(...zodProblems(shape.error, prefix));
@@ -142,6 +147,12 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
       return;
     }
     const params = node.params ?? {};
+    if (type === 'approval' && inLoopBody) {
+      problems.push({
+        path: at('nodes', i, 'type'),
+        message: 'an approval cannot sit in a loop body (no one could address one item); use a subflow per item',
+      });
+    }
     const checked = NODE_TYPE_PARAMS[type].safeParse(params);
     if (!checked.success) problems.push(...zodProblems(checked.error, [...prefix, 'nodes', i, 'params']));
 
@@ -175,7 +186,7 @@ export function validateGraph(input: unknown, prefix: (string | number)[], optio
       });
     }
     if (type === 'loop' && isObject(params) && isObject(params.body)) {
-      problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options));
+      problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));
     }
 
     const scopeParams = type === 'loop' && isObject(params) ? { ...params, body: undefined } : params;

@@ -91,6 +91,20 @@ describe('validateFlow', () => {
     expect(result.problems.map((p) => p.path)).toContain('$.nodes[0].params.body.nodes[0].type');
   });
 
+  it('refuses an llm apiKey that is not a secret reference, and an approval inside a loop body', () => {
+    const result = validateFlow({
+      name: 'rules',
+      nodes: [
+        { id: 'ask', type: 'llm', params: { model: 'm', prompt: 'p', apiKey: 'sk-live-123' } },
+        { id: 'l', type: 'loop', params: { items: [1], body: { nodes: [{ id: 'ok', type: 'approval' }], edges: [] } } },
+      ],
+    });
+    expect(result.problems).toEqual([
+      { path: '$.nodes[0].params.apiKey', message: expect.stringContaining('secret reference') },
+      { path: '$.nodes[1].params.body.nodes[0].type', message: expect.stringContaining('loop body') },
+    ]);
+  });
+
   it('refuses garbage without throwing', () => {
     for (const input of [null, 42, 'x', [], { nodes: 'no' }, { name: 'a', nodes: [null, 3, { id: 5 }] }]) {
       const result = validateFlow(input);
