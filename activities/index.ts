@@ -116,13 +116,17 @@ export function createActivities(deps: ActivityDeps) {
       const events = publisher(input.runId, input.quiet === true);
       const started = Date.now();
       let secrets = new Map<string, string>();
-      events.push({
-        type: 'node.started',
-        key: `node.started:${base}:${attempt}`,
-        nodeId: input.nodeId,
-        attempt,
-        ts: new Date().toISOString(),
-      });
+      /** One event of this attempt; its key makes a retried write idempotent. */
+      const emit = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = '') =>
+        events.push({
+          type,
+          key: `${type}:${base}:${attempt}${suffix}`,
+          nodeId: input.nodeId,
+          attempt,
+          ts: new Date().toISOString(),
+          data,
+        });
+      emit('node.started');
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
@@ -149,15 +153,7 @@ export function createActivities(deps: ActivityDeps) {
           signal: ctx.cancellationSignal,
           heartbeat: (d) => ctx.heartbeat(d),
           sleep: (ms) => ctx.sleep(ms),
-          progress: (eventType, data) =>
-            events.push({
-              type: eventType,
-              key: `${eventType}:${base}:${attempt}:${tokenIndex++}`,
-              nodeId: input.nodeId,
-              attempt,
-              ts: new Date().toISOString(),
-              data: maskSecrets(data, secrets.values()),
-            }),
+          progress: (eventType, data) => emit(eventType, maskSecrets(data, secrets.values()), `:${tokenIndex++}`),
           netGuard: createNetGuard(deps.httpAllowHosts),
           logger: log,
         };
@@ -168,14 +164,7 @@ export function createActivities(deps: ActivityDeps) {
           maskSecrets(raw, secrets.values()),
           deps.blobThresholdBytes,
         );
-        events.push({
-          type: 'node.completed',
-          key: `node.completed:${base}:${attempt}`,
-          nodeId: input.nodeId,
-          attempt,
-          ts: new Date().toISOString(),
-          data: { durationMs: Date.now() - started },
-        });
+        emit('node.completed', { durationMs: Date.now() - started });
         await events.drain();
         return { output: value, attempt };
       } catch (err) {
@@ -186,14 +175,7 @@ export function createActivities(deps: ActivityDeps) {
         const failure = toFailure(err, attempt, secrets.values());
         const willRetry = !failure.nonRetryable && (input.maximumAttempts === 0 || attempt < input.maximumAttempts);
         if (willRetry) {
-          events.push({
-            type: 'node.retrying',
-            key: `node.retrying:${base}:${attempt}`,
-            nodeId: input.nodeId,
-            attempt,
-            ts: new Date().toISOString(),
-            data: { error: { message: failure.message, type: failure.type } },
-          });
+          emit('node.retrying', { error: { message: failure.message, type: failure.type } });
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
         await events.drain().catch(() => undefined);

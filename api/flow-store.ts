@@ -45,7 +45,7 @@ export async function checkDefinition(sql: Sql, body: unknown): Promise<FlowDefi
   const problems: Problem[] = [];
   for (const ref of flowReferences(result.value)) {
     if (ref.name === result.value.name) continue;
-    const found = await findVersion(sql, ref.name, ref.version);
+    const found = await getFlow(sql, ref.name, ref.version);
     if (!found)
       problems.push({
         path: ref.path,
@@ -120,10 +120,6 @@ export async function getFlow(sql: Sql, ref: string, version?: number): Promise<
       ${version ? sql`AND v.version = ${version}` : sql``}
     ORDER BY v.version DESC LIMIT 1`;
   return rows[0] ? toRecord(rows[0]) : undefined;
-}
-
-async function findVersion(sql: Sql, name: string, version?: number): Promise<FlowRecord | undefined> {
-  return getFlow(sql, name, version);
 }
 
 export async function listFlows(sql: Sql): Promise<Omit<FlowRecord, 'definition'>[]> {

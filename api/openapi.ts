@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NODE_TYPE_PARAMS, flowDefinitionSchema } from '../flow/index.js';
-import { runRequestSchema } from './run-service.js';
+import { approvalSchema, listRunsSchema, rerunSchema, runRequestSchema, waitSchema } from './schemas.js';
 
 const json = (schema: z.ZodTypeAny) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { $ref: '#/components/schemas/Error' };
@@ -37,6 +37,8 @@ export function openApiDocument(): object {
       schemas: {
         FlowDefinition: json(flowDefinitionSchema),
         RunRequest: json(runRequestSchema),
+        Approval: json(approvalSchema),
+        Rerun: json(rerunSchema),
         Error: {
           type: 'object',
           required: ['error'],
@@ -77,7 +79,7 @@ export function openApiDocument(): object {
         },
       },
       '/api/v1/flows/{flow}/runs': {
-        parameters: [...flowParam, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 300 } }],
+        parameters: [...flowParam, { name: 'wait', in: 'query', schema: json(waitSchema) }],
         post: {
           summary: 'Start a run',
           requestBody: body('RunRequest'),
@@ -87,11 +89,9 @@ export function openApiDocument(): object {
       '/api/v1/runs': {
         get: {
           summary: 'List runs from Temporal visibility',
-          parameters: [
-            { name: 'flow', in: 'query', schema: { type: 'string' } },
-            { name: 'status', in: 'query', schema: { enum: ['running', 'completed', 'failed', 'cancelled'] } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-          ],
+          parameters: Object.entries((json(listRunsSchema) as { properties: Record<string, object> }).properties).map(
+            ([name, schema]) => ({ name, in: 'query', schema }),
+          ),
           responses: { '200': answer('runs'), ...errors },
         },
       },
@@ -117,18 +117,7 @@ export function openApiDocument(): object {
         parameters: [...runParam, { name: 'nodeId', in: 'path', required: true, schema: { type: 'string' } }],
         post: {
           summary: 'Decide an approval',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['approved'],
-                  properties: { approved: { type: 'boolean' }, comment: { type: 'string' }, by: { type: 'string' } },
-                },
-              },
-            },
-          },
+          requestBody: body('Approval'),
           responses: { '200': answer('decision'), '409': answer('node not waiting', error), ...errors },
         },
       },
@@ -150,18 +139,7 @@ export function openApiDocument(): object {
         parameters: runParam,
         post: {
           summary: 'Re-run from a node, reusing the outputs of everything not downstream of it',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['fromNode'],
-                  properties: { fromNode: { type: 'string' }, inputs: { type: 'object' } },
-                },
-              },
-            },
-          },
+          requestBody: body('Rerun'),
           responses: { '202': answer('started'), '409': answer('still running', error), ...errors },
         },
       },

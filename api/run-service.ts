@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { z } from 'zod';
 import {
   APPROVE_UPDATE,
   NODE_STATUS_BY_EVENT,
@@ -30,18 +29,7 @@ import {
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
-
-export const runRequestSchema = z
-  .object({
-    inputs: z.record(z.string(), z.unknown()).optional(),
-    tweaks: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-    version: z.number().int().positive().optional(),
-    priority: z.number().int().min(1).max(5).optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    fairnessKey: z.string().min(1).max(200).optional(),
-  })
-  .strict();
-export type RunRequest = z.infer<typeof runRequestSchema>;
+import type { RunRequest } from './schemas.js';
 
 export interface RunServiceDeps {
   sql: Sql;

@@ -15,8 +15,15 @@ import { pino } from 'pino';
 import { createApp } from '../api/index.js';
 import type { GraphDef } from '../flow/index.js';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
-import { freePort, createSql, migrate, connectClient, ensureTemporalDevServer, findTemporalCli } from '../lib/index.js';
-import { createSseParser } from '../cli/sse-frames.js';
+import {
+  createSseParser,
+  freePort,
+  createSql,
+  migrate,
+  connectClient,
+  ensureTemporalDevServer,
+  findTemporalCli,
+} from '../lib/index.js';
 import { createWorker } from '../worker/index.js';
 import { runInProcess } from './inprocess.js';
 import { echoLoopNode } from '../test/fixtures/flows.js';

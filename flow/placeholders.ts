@@ -19,10 +19,6 @@ export function parsePath(expression: string): { root: string; path: (string | n
   return { root: String(root), path };
 }
 
-export function isWholePlaceholder(text: string): boolean {
-  return WHOLE.test(text);
-}
-
 /** Every placeholder in a JSON value, with the JSON path of the string that holds it. */
 export function findPlaceholders(
   value: unknown,

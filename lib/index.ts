@@ -9,3 +9,4 @@ export * from './temporal.js';
 export * from './temporal-dev-server.js';
 export * from './fatal.js';
 export * from './free-port.js';
+export * from './sse-frames.js';

@@ -3,10 +3,9 @@ import type { Sql } from '../../lib/index.js';
 import { checkDefinition, createFlow, deleteFlow, getFlow, listFlows, updateFlow } from '../flow-store.js';
 import { notFound } from '../http-error.js';
 import { parseBody } from '../validation.js';
-import { runRequestSchema, type RunService } from '../run-service.js';
+import type { RunService } from '../run-service.js';
+import { runRequestSchema, waitSchema } from '../schemas.js';
 import { z } from 'zod';
-
-const waitSchema = z.coerce.number().min(0).max(300);
 
 export function flowsRouter(sql: Sql, runs: RunService): Router {
   const router = Router();

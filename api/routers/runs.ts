@@ -1,5 +1,4 @@
 import { Router, type Response } from 'express';
-import { z } from 'zod';
 import type { Sql } from '../../lib/index.js';
 import type { EventHub } from '../event-hub.js';
 import { notFound } from '../http-error.js';
@@ -9,20 +8,7 @@ import type { ReplayResult } from '../../worker/index.js';
 export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
 import { streamRunEvents } from '../sse.js';
 import { parseBody } from '../validation.js';
-
-const listSchema = z.object({
-  flow: z.string().min(1).max(200).optional(),
-  status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-});
-
-const rerunSchema = z
-  .object({ fromNode: z.string().min(1), inputs: z.record(z.string(), z.unknown()).optional() })
-  .strict();
-
-const approvalSchema = z
-  .object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() })
-  .strict();
+import { approvalSchema, listRunsSchema, rerunSchema } from '../schemas.js';
 
 export function runsRouter(
   sql: Sql,
@@ -35,7 +21,7 @@ export function runsRouter(
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.json({ runs: await runs.list(parseBody(listSchema, req.query, 'query')) });
+    res.json({ runs: await runs.list(parseBody(listRunsSchema, req.query, 'query')) });
   });
 
   router.get('/:runId', async (req, res) => {

@@ -1,4 +1,4 @@
-import { createSseParser } from '../../cli/sse-frames.js';
+import { createSseParser } from '../../lib/index.js';
 
 export interface SseEvent {
   id: number;
