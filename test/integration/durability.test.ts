@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
-import { historySizes } from '../helpers/histories.js';
-import { echoLoopNode } from '../fixtures/flows.js';
+import { echoLoopNode } from '../../bench/flows.js';
+import { historySizes } from '../../lib/index.js';
 
 let stack: Stack;
 beforeAll(async () => {

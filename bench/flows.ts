@@ -1,0 +1,75 @@
+/** The workloads of the benchmarks (the durability test shares the loop). */
+
+import type { GraphDef } from '../flow/index.js';
+
+/** A flow definition as the API takes it. */
+export type BenchFlow = GraphDef & { name: string };
+
+/** `in` → n parallel echo nodes → `join`. */
+export function fanout(name: string, n: number, durationMs = 0): BenchFlow {
+  const ids = Array.from({ length: n }, (_, i) => `n${i}`);
+  return {
+    name,
+    nodes: [
+      { id: 'in', type: 'input' },
+      ...ids.map((id, i) => ({ id, type: 'echo', params: { value: i, durationMs } })),
+      { id: 'join', type: 'echo', params: { value: n } },
+    ],
+    edges: ids.flatMap((id) => [
+      { source: 'in', target: id },
+      { source: id, target: 'join' },
+    ]),
+  };
+}
+
+/** n echo nodes one after another. */
+export function chain(name: string, n: number): BenchFlow {
+  const ids = Array.from({ length: n }, (_, i) => `c${i}`);
+  return {
+    name,
+    nodes: ids.map((id) => ({ id, type: 'echo', params: { value: 1 } })),
+    edges: ids.slice(1).map((id, i) => ({ source: ids[i], target: id })),
+  };
+}
+
+/** A small diamond of five nodes: the unit of the throughput scenario. */
+export const FIVE_NODES: BenchFlow = {
+  name: 'bench-five',
+  nodes: [
+    { id: 'in', type: 'input' },
+    { id: 'a', type: 'echo', params: { value: '{{in.n}}' } },
+    { id: 'b', type: 'echo', params: { value: 'b' } },
+    { id: 'c', type: 'echo', params: { value: 'c' } },
+    { id: 'out', type: 'output', params: { value: '{{b}}{{c}}' } },
+  ],
+  edges: [
+    { source: 'in', target: 'a' },
+    { source: 'a', target: 'b' },
+    { source: 'a', target: 'c' },
+    { source: 'b', target: 'out' },
+    { source: 'c', target: 'out' },
+  ],
+};
+
+/** A loop node whose body echoes each item: `{{<itemsFrom>}}` → [{result: item}, …]. */
+export function echoLoopNode(id: string, itemsFrom: string, concurrency: number) {
+  return {
+    id,
+    type: 'loop',
+    params: {
+      items: `{{${itemsFrom}}}`,
+      concurrency,
+      body: {
+        nodes: [
+          { id: 'n', type: 'input', params: { name: 'item' } },
+          { id: 'work', type: 'echo', params: { value: '{{n}}' } },
+          { id: 'result', type: 'output', params: { value: '{{work}}' } },
+        ],
+        edges: [
+          { source: 'n', target: 'work' },
+          { source: 'work', target: 'result' },
+        ],
+      },
+    },
+  };
+}

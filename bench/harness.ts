@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createApp } from '../api/index.js';
+import { startScratchServices } from '../lib/dev/services.js';
+import { createSql, connectClient, createSseParser, type Sql } from '../lib/index.js';
+import { createWorker } from '../worker/index.js';
+import type { BenchFlow } from './flows.js';
+
+export interface HarnessOptions {
+  quick: boolean;
+  /** The worker's workflow cache (WORKER_MAX_CACHED_WORKFLOWS, as for `npm run worker`). */
+  maxCachedWorkflows: number;
+  cliPath?: string;
+  log: (line: string) => void;
+}
+
+/** What a scenario gets: one API, one worker and one Temporal client, all in this process. */
+export interface Bench {
+  quick: boolean;
+  /** Trials per measurement after a warm-up. */
+  trials: number;
+  maxCachedWorkflows: number;
+  base: string;
+  client: Client;
+  sql: Sql;
+  log: (line: string) => void;
+  post(path: string, body: unknown): Promise<any>;
+  store(flow: BenchFlow): Promise<unknown>;
+  /** Runs a stored flow through the API to completion; throws unless it completed. */
+  runTempo(flow: string, inputs?: object): Promise<any>;
+  /** Runs a hand-written workflow of bench/workflows.ts with the same activities. */
+  hand(type: string, args: unknown[]): Promise<unknown>;
+  /** Reads a run's events over SSE, recording publish → receipt latency (same clock). */
+  watch(runId: string, into: number[]): Promise<void>;
+}
+
+const TASK_QUEUE = 'bench';
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** Starts scratch Postgres and Temporal (as the tests do), a worker with the bench workflows, and the API. */
+export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; stop: () => Promise<void> }> {
+  const services = await startScratchServices({
+    prefix: 'tempoflow-bench',
+    database: 'tempoflow_bench',
+    databaseUrl: process.env.BENCH_DATABASE_URL,
+    cliPath: o.cliPath,
+  });
+  const stops: (() => Promise<void>)[] = [services.stop];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    Runtime.install({
+      logger: {
+        ...silent,
+        warn: (m: string, a?: unknown) => o.log(`worker: ${m} ${JSON.stringify(a ?? {})}`),
+        error: (m: string, a?: unknown) => o.log(`worker: ${m} ${JSON.stringify(a ?? {})}`),
+      } as never,
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    });
+    const sql = createSql(services.databaseUrl, { max: 40 });
+    stops.push(() => sql.end({ timeout: 2 }));
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+      logger: silent,
+    });
+    const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+    const logger = pino({ level: 'silent' });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      deps: { sql, logger, httpAllowHosts: [], blobThresholdBytes: 256 * 1024 },
+      workflowBundle: bundle,
+      shutdownGraceTime: '5s',
+      maxCachedWorkflows: o.maxCachedWorkflows,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+    });
+    const { client, connection } = await connectClient(services.temporalAddress, 'default');
+    stops.push(() => connection.close());
+    const app = await createApp({
+      sql,
+      client,
+      logger,
+      taskQueue: TASK_QUEUE,
+      namespace: 'default',
+      temporalUiUrl: 'http://localhost:8233',
+      apiKeys: [],
+      rateLimitPerMinute: 1_000_000,
+      bodyLimit: '10mb',
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    stops.push(async () => {
+      server.close();
+      await app.close();
+      server.closeAllConnections();
+    });
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const post = async (p: string, body: unknown) => {
+      const res = await fetch(`${base}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as any;
+      if (res.status >= 400) throw new Error(`${p}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const bench: Bench = {
+      quick: o.quick,
+      trials: o.quick ? 3 : 7,
+      maxCachedWorkflows: o.maxCachedWorkflows,
+      base,
+      client,
+      sql,
+      log: o.log,
+      post,
+      store: (flow) => post('/api/v1/flows', flow),
+      async runTempo(flow, inputs = {}) {
+        let run = await post(`/api/v1/flows/${flow}/runs?wait=300`, { inputs });
+        while (run.status === 'running' || run.status === 'waiting')
+          run = await (await fetch(`${base}/api/v1/runs/${run.runId}`)).json();
+        if (run.status !== 'completed') throw new Error(`${flow}: ${run.status} ${JSON.stringify(run.error)}`);
+        return run;
+      },
+      hand: (type, args) =>
+        client.workflow.execute(type, { taskQueue: TASK_QUEUE, workflowId: `hand-${randomUUID()}`, args }),
+      async watch(runId, into) {
+        const res = await fetch(`${base}/api/v1/runs/${runId}/events`);
+        const decoder = new TextDecoder();
+        const parse = createSseParser();
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          const now = Date.now();
+          for (const frame of parse(decoder.decode(chunk, { stream: true })))
+            if (frame.data) into.push(now - Date.parse(JSON.parse(frame.data).ts));
+        }
+      },
+    };
+    return { bench, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

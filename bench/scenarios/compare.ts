@@ -1,0 +1,50 @@
+import type { BenchFlow } from '../flows.js';
+import { runInProcess } from '../inprocess.js';
+import type { Scenario } from '../scenario.js';
+import { round, showMs, stats, time } from '../stats.js';
+
+/**
+ * The same graph three ways, interleaved trial by trial: through Tempoflow's API, as a hand-written
+ * Temporal workflow with the same activities, and in-process with no durability.
+ */
+export function compareScenario(name: string, flow: BenchFlow, handType: string, handArgs: unknown[]): Scenario {
+  return {
+    name,
+    async run(bench) {
+      await bench.store(flow);
+      const tempo = () => bench.runTempo(flow.name);
+      const hand = () => bench.hand(handType, handArgs);
+      const inprocess = () => runInProcess(flow, {});
+      bench.log(`${name}: warming up`);
+      await tempo();
+      await hand();
+      await inprocess();
+      const t: number[] = [];
+      const h: number[] = [];
+      const p: number[] = [];
+      for (let i = 0; i < bench.trials; i++) {
+        t.push(await time(tempo));
+        h.push(await time(hand));
+        p.push(await time(inprocess));
+      }
+      return {
+        [name]: {
+          tempoflowMs: stats(t),
+          handwrittenMs: stats(h),
+          inprocessMs: stats(p),
+          ratioVsHandwritten: round(stats(t).median / stats(h).median, 2),
+          trials: bench.trials,
+        },
+      };
+    },
+    rows: (s) => [
+      [
+        name,
+        showMs(s[name].tempoflowMs),
+        showMs(s[name].handwrittenMs),
+        showMs(s[name].inprocessMs),
+        `${s[name].ratioVsHandwritten}×`,
+      ],
+    ],
+  };
+}

@@ -1,0 +1,19 @@
+import { chain, fanout } from '../flows.js';
+import type { Scenario } from '../scenario.js';
+import { compareScenario } from './compare.js';
+import { loop } from './loop.js';
+import { scaling } from './scaling.js';
+import { throughput } from './throughput.js';
+import { waiting } from './waiting.js';
+import { wideSlow } from './wide-slow.js';
+
+/** Every scenario, in the order `npm run bench` runs them and the table lists them. */
+export const SCENARIOS: Scenario[] = [
+  compareScenario('fanout-200', fanout('bench-fanout-200', 200), 'handFanout', ['bench', 200]),
+  compareScenario('chain-50', chain('bench-chain-50', 50), 'handChain', ['bench', 50]),
+  wideSlow,
+  throughput,
+  loop,
+  waiting,
+  scaling,
+];

@@ -1,0 +1,34 @@
+import { historySizes } from '../../lib/index.js';
+import { echoLoopNode } from '../flows.js';
+import type { Scenario } from '../scenario.js';
+import { round, time } from '../stats.js';
+
+const ITEMS = 10_000;
+const CONCURRENCY = 50;
+
+/** A loop over 10,000 items: wall time and the largest history any of its executions reached. */
+export const loop: Scenario = {
+  name: 'loop-10000',
+  async run(bench) {
+    const items = Array.from({ length: ITEMS }, (_, i) => i);
+    await bench.store({
+      name: 'bench-loop',
+      nodes: [{ id: 'in', type: 'input' }, echoLoopNode('each', 'in.items', CONCURRENCY)],
+      edges: [{ source: 'in', target: 'each' }],
+    });
+    bench.log('loop-10000');
+    let run: { workflowId: string } | undefined;
+    const ms = await time(async () => (run = await bench.runTempo('bench-loop', { items })));
+    return {
+      'loop-10000': {
+        items: ITEMS,
+        concurrency: CONCURRENCY,
+        ms: round(ms),
+        maxHistoryEvents: Math.max(...(await historySizes(bench.client, run!.workflowId)).values()),
+      },
+    };
+  },
+  rows: (s) => [
+    ['loop-10000', `${s['loop-10000'].ms} ms, max history ${s['loop-10000'].maxHistoryEvents} events`, '', '', ''],
+  ],
+};

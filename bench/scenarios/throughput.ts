@@ -1,0 +1,83 @@
+import { FIVE_NODES } from '../flows.js';
+import type { Scenario } from '../scenario.js';
+import { pct, round } from '../stats.js';
+
+const RUNS = 300;
+const IDLE_RUNS = 20;
+
+/**
+ * 300 runs of a five-node flow started at once through the API, against 300 hand-written runs;
+ * one run in ten is watched over SSE meanwhile (latency under load), then 20 runs one at a time
+ * (idle latency). Produces `throughput` and `sse-latency`.
+ */
+export const throughput: Scenario = {
+  name: 'throughput',
+  async run(bench) {
+    await bench.store(FIVE_NODES);
+    bench.log(`throughput: ${RUNS} runs through the API`);
+    const latencies: number[] = [];
+    const sse: number[] = [];
+    const watchers: Promise<void>[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: RUNS }, async (_, i) => {
+        const started = performance.now();
+        const run = await bench.post(`/api/v1/flows/${FIVE_NODES.name}/runs`, { inputs: { n: i } });
+        if (i % 10 === 0) watchers.push(bench.watch(run.runId, sse));
+        await bench.client.workflow.getHandle(run.workflowId).result();
+        latencies.push(performance.now() - started);
+      }),
+    );
+    const tempoWall = performance.now() - t0;
+    await Promise.all(watchers);
+    const h0 = performance.now();
+    await Promise.all(Array.from({ length: RUNS }, () => bench.hand('handFanout', ['bench', 2])));
+    const handWall = performance.now() - h0;
+    const runsPerSec = RUNS / (tempoWall / 1000);
+    const handwrittenRunsPerSec = RUNS / (handWall / 1000);
+    const idle: number[] = [];
+    for (let i = 0; i < IDLE_RUNS; i++) {
+      const run = await bench.post(`/api/v1/flows/${FIVE_NODES.name}/runs`, { inputs: { n: i } });
+      await bench.watch(run.runId, idle);
+    }
+    return {
+      throughput: {
+        runs: RUNS,
+        runsPerSec: round(runsPerSec),
+        nodesPerSec: round(runsPerSec * 5),
+        handwrittenRunsPerSec: round(handwrittenRunsPerSec),
+        ratioVsHandwritten: round(handwrittenRunsPerSec / runsPerSec, 2),
+        p50LatencyMs: pct(latencies, 50),
+        p99LatencyMs: pct(latencies, 99),
+      },
+      'sse-latency': {
+        events: sse.length,
+        p50Ms: pct(sse, 50),
+        p99Ms: pct(sse, 99),
+        maxMs: round(Math.max(...sse)),
+        idle: { events: idle.length, p50Ms: pct(idle, 50), p99Ms: pct(idle, 99) },
+        note: 'under load: during throughput, with the bench client, API, worker, Postgres and Temporal sharing the machine; idle: one run at a time',
+      },
+    };
+  },
+  rows: (s) => {
+    const t = s.throughput;
+    const e = s['sse-latency'];
+    return [
+      [
+        `throughput (${t.runs} runs)`,
+        `${t.runsPerSec} runs/s, p50 ${t.p50LatencyMs} ms, p99 ${t.p99LatencyMs} ms`,
+        `${t.handwrittenRunsPerSec} runs/s`,
+        '',
+        `${t.ratioVsHandwritten}×`,
+      ],
+      [
+        'sse-latency',
+        `under load p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms; idle p50 ${e.idle.p50Ms} ms, p99 ${e.idle.p99Ms} ms`,
+        '',
+        '',
+        '',
+      ],
+    ];
+  },
+};
