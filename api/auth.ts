@@ -1,6 +1,27 @@
-import type { RequestHandler } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpError } from './http-error.js';
+
+export interface ApiKey {
+  /** Who holds the key: signs approvals (`by`) and counts event streams. */
+  name: string;
+  key: string;
+}
+
+const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * `API_KEYS` entries: `name:key` names the holder; a plain `key` (no colon, or an unnamed one) is
+ * named `key-<first 8 hex of its SHA-256>`, stable and safe to show.
+ */
+export function parseApiKeys(entries: readonly string[]): ApiKey[] {
+  return entries.map((entry) => {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon) : '';
+    if (KEY_NAME.test(name) && colon < entry.length - 1) return { name, key: entry.slice(colon + 1) };
+    return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`, key: entry };
+  });
+}
 
 export function keyOf(req: { header(name: string): string | undefined }): string | undefined {
   const auth = req.header('authorization');
@@ -8,17 +29,20 @@ export function keyOf(req: { header(name: string): string | undefined }): string
   return req.header('x-api-key') ?? undefined;
 }
 
-/** With API_KEYS set, every /api/v1 route needs one of them (Bearer or x-api-key). */
-export function requireApiKey(keys: readonly string[]): RequestHandler {
-  const buffers = keys.map((k) => Buffer.from(k));
-  return (req, _res, next) => {
-    if (buffers.length === 0) return next();
+/** The name of the key that authenticated this request (undefined when the API runs without keys). */
+export const keyNameOf = (res: Response): string | undefined => res.locals.keyName as string | undefined;
+
+/** With API_KEYS set, every /api/v1 route needs one of them (Bearer or x-api-key); its name goes to res.locals. */
+export function requireApiKey(entries: readonly string[]): RequestHandler {
+  const keys = parseApiKeys(entries).map((k) => ({ ...k, buffer: Buffer.from(k.key) }));
+  return (req, res, next) => {
+    if (keys.length === 0) return next();
     const given = keyOf(req);
-    const ok =
-      given !== undefined &&
-      buffers.some((b) => b.length === Buffer.byteLength(given) && timingSafeEqual(b, Buffer.from(given)));
+    const buffer = given === undefined ? undefined : Buffer.from(given);
+    const match = buffer && keys.find((k) => k.buffer.length === buffer.length && timingSafeEqual(k.buffer, buffer));
+    if (match) res.locals.keyName = match.name;
     next(
-      ok
+      match
         ? undefined
         : new HttpError(
             401,

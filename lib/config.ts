@@ -38,6 +38,9 @@ export const configSchema = z.object({
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
+  SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };
