@@ -41,6 +41,8 @@ export interface App {
   app: Express;
   runs: RunService;
   hub: EventHub;
+  /** The event streams open now. */
+  streams: ReadonlySet<Response>;
   /** Ends open event streams and the LISTEN connection (the caller owns sql and client). */
   close(): Promise<void>;
 }
@@ -119,6 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     app,
     runs,
     hub,
+    streams: open,
     async close() {
       await retention.stop();
       for (const res of open) res.end();

@@ -16,6 +16,8 @@ interface RunWatch {
   subscribers: Set<Subscriber>;
   reading: boolean;
   again: boolean;
+  /** The last batch read: stored events never change, so a stream resuming inside it needs no query. */
+  cache?: { after: number; events: StoredEvent[] };
 }
 
 const BATCH = 500;
@@ -82,9 +84,14 @@ export class EventHub {
           const ready = [...watch.subscribers].filter((s) => s.ready());
           if (ready.length === 0) break;
           const after = Math.min(...ready.map((s) => s.cursor));
-          const events = await readEvents(this.sql, runId, after, BATCH);
+          const cached = watch.cache;
+          const hit = !!cached && cached.after <= after && (cached.events.at(-1)?.seq ?? 0) > after;
+          const events = hit
+            ? cached.events.filter((e) => e.seq > after)
+            : await readEvents(this.sql, runId, after, BATCH);
+          if (!hit) watch.cache = { after, events };
           for (const s of ready) if (watch.subscribers.has(s) && s.ready()) s.deliver(events);
-          if (events.length < BATCH) break;
+          if (!hit && events.length < BATCH) break;
         }
       } while (watch.again && watch.subscribers.size > 0);
     } catch (err) {

@@ -54,6 +54,13 @@ export class StreamGate {
   }
 }
 
+/** The sequence number the client has (Last-Event-ID, or ?lastEventId= for clients that cannot set headers); 0 when none. */
+export function lastEventIdOf(req: Request): number {
+  const header =
+    req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
+  return header && /^\d{1,15}$/.test(header) ? Number(header) : 0;
+}
+
 /**
  * Streams a run's events: every stored event after Last-Event-ID, then live ones as the hub reads
  * them. The cursor is the last sequence number sent, and reads are ordered by it, so a reconnect
@@ -62,9 +69,7 @@ export class StreamGate {
  * Ends after the terminal run event.
  */
 export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, runId: string): void {
-  const header =
-    req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
-  let cursor = header && /^\d{1,15}$/.test(header) ? Number(header) : 0;
+  let cursor = lastEventIdOf(req);
   res.status(200).set({
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

@@ -7,7 +7,8 @@ import type { RunService } from '../run-service.js';
 import type { ReplayResult } from '../../worker/index.js';
 
 export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
-import { streamRunEvents, type StreamGate } from '../sse.js';
+import { lastEventIdOf, streamRunEvents, type StreamGate } from '../sse.js';
+import { TERMINAL_RUN_EVENTS } from '../../flow/index.js';
 import { parseBody } from '../validation.js';
 import { approvalSchema, listRunsSchema, rerunSchema } from '../schemas.js';
 
@@ -34,6 +35,14 @@ export function runsRouter(
     const [known] =
       await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
     if (!known) throw notFound(`run "${req.params.runId}"`);
+    // A client that already has the terminal event gets 204, which tells an EventSource to stop.
+    const [end] = await sql<{ seq: bigint }[]>`
+      SELECT seq FROM run_events WHERE run_id = ${req.params.runId} AND type = ANY(${TERMINAL_RUN_EVENTS as unknown as string[]}::text[])
+      ORDER BY seq DESC LIMIT 1`;
+    if (end && lastEventIdOf(req) >= Number(end.seq)) {
+      res.status(204).end();
+      return;
+    }
     const release = gate.admit(keyNameOf(res) ?? `address:${req.socket.remoteAddress ?? ''}`);
     streamRunEvents({ hub, open, keepAliveMs, onClose: release }, req, res, req.params.runId);
   });

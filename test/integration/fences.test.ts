@@ -481,6 +481,69 @@ describe('unbounded resources', () => {
     }
   });
 
+  it('a reconnect after the terminal event gets 204 (EventSource stops) instead of a stream that never ends', async () => {
+    const name = await stack.createFlow(echoFlow(uniqueName('ended')));
+    const run = await stack.run(name);
+    const events = await readStream(stack.baseUrl, run.runId);
+    const last = events.at(-1)!;
+    expect(last.event).toBe('run.completed');
+    const again = await fetch(`${stack.baseUrl}/api/v1/runs/${run.runId}/events`, {
+      headers: { 'last-event-id': String(last.id) },
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(again.status).toBe(204);
+    expect(await readStream(stack.baseUrl, run.runId, { lastEventId: last.id - 1 })).toEqual([last]);
+  });
+
+  it('does not buffer for a client that does not read', async () => {
+    // 30 MB of stored events, more than the kernel's socket buffers hold.
+    const runId = `firehose${Date.now()}`;
+    const [{ id: flowId }] = await stack.sql<{ id: string }[]>`SELECT gen_random_uuid() AS id`;
+    await stack.sql`INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status)
+      VALUES (${runId}, ${`run-${runId}`}, ${flowId}, 'firehose', 1, 'running')`;
+    await stack.sql`INSERT INTO run_event_heads (run_id, last_seq) VALUES (${runId}, 30000)`;
+    await stack.sql`INSERT INTO run_events (run_id, seq, type, node_id, attempt, dedupe_key, data)
+      SELECT ${runId}, g, 'node.progress', 'n', 1, g::text,
+             jsonb_build_object('runId', ${runId}::text, 'type', 'node.progress', 'pad', repeat('x', 1000))
+      FROM generate_series(1, 30000) g`;
+    const url = new URL(stack.baseUrl);
+    const slow = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: `/api/v1/runs/${runId}/events`, agent: false },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    slow.pause();
+    try {
+      const stream = () => [...stack.app.streams].find((r) => r.req.url?.includes(runId));
+      for (let i = 0; !stream()?.writableNeedDrain; i++) {
+        expect(i).toBeLessThan(600);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(stream()!.writableLength).toBeLessThan(200_000);
+      // And once the client reads, the rest arrives: the stream resumes from its cursor.
+      let last = 0;
+      slow.setEncoding('utf8');
+      await new Promise<void>((resolve) => {
+        let buffered = '';
+        slow.on('data', (chunk: string) => {
+          buffered += chunk;
+          const ids = [...buffered.matchAll(/^id: (\d+)$/gm)];
+          if (ids.length) last = Number(ids.at(-1)![1]);
+          buffered = buffered.slice(buffered.lastIndexOf('\n\n') + 2);
+          if (last === 30000) resolve();
+        });
+        slow.resume();
+      });
+      expect(last).toBe(30000);
+    } finally {
+      slow.destroy();
+    }
+  });
+
   it('many viewers of one run share one event query per wake-up', async () => {
     const env = testEnv();
     let eventQueries = 0;
