@@ -1,27 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { parseApiKeys } from '../lib/index.js';
 import { HttpError } from './http-error.js';
-
-export interface ApiKey {
-  /** Who holds the key: signs approvals (`by`) and counts event streams. */
-  name: string;
-  key: string;
-}
-
-const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
-
-/**
- * `API_KEYS` entries: `name:key` names the holder; a plain `key` (no colon, or an unnamed one) is
- * named `key-<first 8 hex of its SHA-256>`, stable and safe to show.
- */
-export function parseApiKeys(entries: readonly string[]): ApiKey[] {
-  return entries.map((entry) => {
-    const colon = entry.indexOf(':');
-    const name = colon > 0 ? entry.slice(0, colon) : '';
-    if (KEY_NAME.test(name) && colon < entry.length - 1) return { name, key: entry.slice(colon + 1) };
-    return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`, key: entry };
-  });
-}
 
 export function keyOf(req: { header(name: string): string | undefined }): string | undefined {
   const auth = req.header('authorization');

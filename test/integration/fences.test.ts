@@ -329,6 +329,9 @@ describe('requests that used to answer 500 or block', () => {
     expect(run.body.error.message).toMatch(/nested deeper than 64/);
     const hook = await stack.api('POST', `/api/v1/webhooks/${name}`, { deep });
     expect(hook.status).toBe(400);
+    const key = await stack.api('POST', `/api/v1/webhooks/${name}`, { a: 1 }, { 'idempotency-key': 'k'.repeat(201) });
+    expect(key.status).toBe(400);
+    expect(key.body.error.message).toContain('Idempotency-Key');
     expect(await runsOf(name)).toBe(0);
   });
 
