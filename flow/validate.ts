@@ -148,6 +148,7 @@ export function validateGraph(
     });
   }
 
+  let reach: ReturnType<typeof ancestorBits> | undefined;
   const outputNames = new Map<string, number>();
   (raw.nodes as unknown[] | undefined)?.forEach?.((node, i) => {
     if (!isObject(node)) return;
@@ -208,6 +209,7 @@ export function validateGraph(
     let ownSet: Set<string> | undefined;
     const own = {
       has: (id: string) =>
+        (reach ??= ancestorBits(graph)).has(String(node.id), id) ??
         (ownSet ??=
           typeof node.id === 'string' && graph.nodes.has(node.id) ? ancestors(graph, node.id) : new Set<string>()).has(
           id,
@@ -269,6 +271,35 @@ export function flowReferences(def: Pick<GraphDef, 'nodes'>, prefix: (string | n
     }
     return [];
   });
+}
+
+/**
+ * Ancestor sets of every node on the acyclic part of a graph as bit sets, in one pass over the
+ * topological order: O(edges × nodes / 32), where a walk per node would be O(nodes × edges).
+ * `has` answers undefined for a node on a cycle (the caller walks for those).
+ */
+function ancestorBits(graph: ReturnType<typeof buildGraph>) {
+  const index = new Map(graph.order.map((id, i) => [id, i]));
+  const words = Math.ceil(graph.order.length / 32) || 1;
+  const bits = graph.order.map(() => new Uint32Array(words));
+  graph.order.forEach((id, i) => {
+    const own = bits[i];
+    for (const edge of graph.incoming.get(id) ?? []) {
+      const u = index.get(edge.source);
+      if (u === undefined) continue;
+      const theirs = bits[u];
+      for (let w = 0; w < words; w++) own[w] |= theirs[w];
+      own[u >>> 5] |= 1 << (u & 31);
+    }
+  });
+  return {
+    has(node: string, ancestor: string): boolean | undefined {
+      const i = index.get(node);
+      if (i === undefined) return undefined;
+      const a = index.get(ancestor);
+      return a !== undefined && (bits[i][a >>> 5] & (1 << (a & 31))) !== 0;
+    },
+  };
 }
 
 function nestingOf(prefix: readonly (string | number)[]): number {
