@@ -5,7 +5,6 @@ import { HttpError } from './http-error.js';
 /** How deep any JSON body may nest (objects and arrays). */
 export const MAX_JSON_DEPTH = 64;
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
@@ -22,7 +21,7 @@ export function sameOriginOnly(): RequestHandler {
         new HttpError(
           403,
           'forbidden_host',
-          `Host "${String(host ?? '').slice(0, 100)}" is not this server; without API_KEYS only localhost, 127.0.0.1 and [::1] on port ${port} are served`,
+          `Host "${String(host ?? '').slice(0, 100)}" is not this server; without API_KEYS only localhost, 127.x.x.x and [::1] on port ${port} are served`,
         ),
       );
     const origin = req.headers.origin;
@@ -39,7 +38,7 @@ export function sameOriginOnly(): RequestHandler {
 }
 
 function isOwn(target: { name: string; port: number } | undefined, port: number | undefined): boolean {
-  return !!target && LOOPBACK_NAMES.has(target.name.toLowerCase()) && target.port === port;
+  return !!target && isLoopbackHost(target.name) && target.port === port;
 }
 
 function hostAndPort(host: string): { name: string; port: number } | undefined {

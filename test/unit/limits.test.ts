@@ -3,8 +3,8 @@ import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems, validateFlow, type 
 import { parseApiKeys } from '../../lib/index.js';
 import { jsonProblem } from '../../api/fences.js';
 
-const sub = (flow: string) => ({ nodes: [{ id: 's', type: 'subflow', params: { flow } }] }) as GraphDef;
-const leaf = { nodes: [{ id: 'e', type: 'echo' }] } as GraphDef;
+const sub = (flow: string) => ({ nodes: [{ id: 's', type: 'subflow', params: { flow } }] }) as Pick<GraphDef, 'nodes'>;
+const leaf = { nodes: [{ id: 'e', type: 'echo' }] } as Pick<GraphDef, 'nodes'>;
 
 describe('flow limits', () => {
   it('refuses an 8,000-node flow by its size alone, naming the limit', () => {
@@ -41,27 +41,30 @@ describe('flows that reach themselves', () => {
     expect(flowNestingProblems('a', sub('a'), () => undefined)).toEqual([
       { path: '$.nodes[0].params.flow', message: expect.stringContaining('a → a') },
     ]);
-    const lib: Record<string, GraphDef> = { b: sub('c'), c: sub('a') };
+    const lib: Record<string, Pick<GraphDef, 'nodes'>> = { b: sub('c'), c: sub('a') };
     expect(flowNestingProblems('a', sub('b'), (n) => lib[n])[0].message).toContain('a → b → c → a');
-    const loop: Record<string, GraphDef> = { b: sub('c'), c: sub('b') };
+    const loop: Record<string, Pick<GraphDef, 'nodes'>> = { b: sub('c'), c: sub('b') };
     expect(flowNestingProblems('a', sub('b'), (n) => loop[n])[0].message).toContain(
       '"b" is part of a cycle: b → c → b',
     );
   });
 
   it('bounds nesting depth across stored flows, and allows a diamond', () => {
-    const chain: Record<string, GraphDef> = { f0: leaf };
+    const chain: Record<string, Pick<GraphDef, 'nodes'>> = { f0: leaf };
     for (let i = 1; i <= 9; i++) chain[`f${i}`] = sub(`f${i - 1}`);
     expect(flowNestingProblems('top', sub('f7'), (n) => chain[n])).toEqual([]);
     expect(flowNestingProblems('top', sub('f8'), (n) => chain[n])[0].message).toMatch(
       /^nesting depth 9 \(top → f8 → f7 .* → f0\) exceeds the limit; the limit is 8/,
     );
-    const diamond: Record<string, GraphDef> = {
+    const diamond: Record<string, Pick<GraphDef, 'nodes'>> = {
       b: sub('d'),
       c: sub('d'),
       d: leaf,
     };
-    const root = { nodes: [...sub('b').nodes, { id: 't', type: 'subflow', params: { flow: 'c' } }] } as GraphDef;
+    const root = { nodes: [...sub('b').nodes, { id: 't', type: 'subflow', params: { flow: 'c' } }] } as Pick<
+      GraphDef,
+      'nodes'
+    >;
     expect(flowNestingProblems('a', root, (n) => diamond[n])).toEqual([]);
   });
 });
