@@ -43,7 +43,13 @@ export function runsRouter(
       res.status(204).end();
       return;
     }
-    const release = gate.admit(keyNameOf(res) ?? `address:${req.socket.remoteAddress ?? ''}`);
+    let release: () => void;
+    try {
+      release = gate.admit(keyNameOf(res) ?? `address:${req.socket.remoteAddress ?? ''}`);
+    } catch (err) {
+      res.set('retry-after', '5');
+      throw err;
+    }
     streamRunEvents({ hub, open, keepAliveMs, onClose: release }, req, res, req.params.runId);
   });
 

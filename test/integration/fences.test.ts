@@ -446,7 +446,8 @@ describe('unbounded resources', () => {
         headers: { authorization: `Bearer ${key}` },
         signal: controller.signal,
       });
-      if (res.status !== 200) return { status: res.status, body: await res.json() };
+      if (res.status !== 200)
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
       return { status: 200 };
     };
     let runId = '';
@@ -463,7 +464,7 @@ describe('unbounded resources', () => {
       expect((await open('key-a')).status).toBe(200);
       expect((await open('key-a')).status).toBe(200);
       const third = await open('key-a');
-      expect(third).toMatchObject({ status: 429, body: { error: { code: 'too_many_streams' } } });
+      expect(third).toMatchObject({ status: 429, retryAfter: '5', body: { error: { code: 'too_many_streams' } } });
       expect((await open('key-b')).status).toBe(200);
       const total = await open('key-c');
       expect(total).toMatchObject({ status: 503, body: { error: { code: 'too_many_streams' } } });
