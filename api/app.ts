@@ -3,7 +3,10 @@ import helmet from 'helmet';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Client } from '@temporalio/client';
 import { type Logger, type Sql } from '../lib/index.js';
-import { keyOf, requireApiKey } from './auth.js';
+import { requireApiKey } from './auth.js';
+import { checkJsonBody, refuseNul, requireJson, sameOriginOnly } from './fences.js';
+import { startRetention } from './retention.js';
+import { StreamGate } from './sse.js';
 import { EventHub } from './event-hub.js';
 import { HttpError, errorMiddleware } from './http-error.js';
 import { createRunService, type RunService } from './run-service.js';
@@ -24,6 +27,12 @@ export interface AppDeps {
   bodyLimit?: string;
   rateLimitPerMinute?: number;
   keepAliveMs?: number;
+  /** Open event streams allowed in total (503 beyond) and per key or, without keys, per client address (429). */
+  maxStreams?: number;
+  maxStreamsPerKey?: number;
+  /** Prune events and blobs of runs closed more than this many days ago (0 or unset: keep forever). */
+  retentionDays?: number;
+  retentionIntervalMs?: number;
   /** Replays a history against the workflow code deployed now (default: bundles ./workflows once). */
   replay?: Replay;
 }
@@ -32,6 +41,8 @@ export interface App {
   app: Express;
   runs: RunService;
   hub: EventHub;
+  /** The event streams open now. */
+  streams: ReadonlySet<Response>;
   /** Ends open event streams and the LISTEN connection (the caller owns sql and client). */
   close(): Promise<void>;
 }
@@ -48,50 +59,56 @@ export async function createApp(deps: AppDeps): Promise<App> {
     namespace: deps.namespace,
     temporalUiUrl: deps.temporalUiUrl,
   });
+  const gate = new StreamGate(deps.maxStreams ?? 1000, deps.maxStreamsPerKey ?? 100);
+  const retention = startRetention(deps.sql, deps.logger, deps.retentionDays ?? 0, deps.retentionIntervalMs);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
+  app.use(refuseNul());
+  if (deps.apiKeys.length === 0) app.use(sameOriginOnly());
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // Names and states only: an error's text can carry addresses and credentials; the log has it.
   app.get('/readyz', async (_req, res) => {
-    const checks = await Promise.all([
-      deps.sql`SELECT 1`.then(
-        () => 'ok',
-        (e: Error) => e.message,
-      ),
-      deps.client.connection.workflowService.getSystemInfo({}).then(
-        () => 'ok',
-        (e: Error) => e.message,
-      ),
+    const state = (component: string) => (err: unknown) => {
+      deps.logger.warn({ err, component }, 'readiness check failed');
+      return 'unavailable';
+    };
+    const [postgres, temporal] = await Promise.all([
+      deps.sql`SELECT 1`.then(() => 'ok', state('postgres')),
+      deps.client.connection.workflowService.getSystemInfo({}).then(() => 'ok', state('temporal')),
     ]);
-    const [postgres, temporal] = checks;
     res.status(postgres === 'ok' && temporal === 'ok' ? 200 : 503).json({ postgres, temporal });
   });
 
   const api = express.Router();
-  api.use(requireApiKey(deps.apiKeys));
+  // Limited before authentication (failed keys count too), by the client's address only: a header
+  // the client chooses would let it pick a fresh bucket per request.
   api.use(
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute ?? 600,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      keyGenerator: (req) => keyOf(req) ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
+      keyGenerator: (req) => ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0'),
       handler: (_req, _res, next) =>
         next(new HttpError(429, 'rate_limited', 'too many requests; slow down and retry after the Retry-After delay')),
     }),
   );
+  api.use(requireApiKey(deps.apiKeys));
+  api.use(requireJson());
   api.use(
     express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
   );
+  api.use(checkJsonBody());
   api.use('/flows', flowsRouter(deps.sql, runs));
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.replay ?? createReplayer(), deps.keepAliveMs));
+  api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.replay ?? createReplayer(), deps.keepAliveMs, gate));
   api.use('/webhooks', webhooksRouter(runs));
   api.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),
@@ -104,7 +121,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     app,
     runs,
     hub,
+    streams: open,
     async close() {
+      await retention.stop();
       for (const res of open) res.end();
       open.clear();
       await hub.stop();

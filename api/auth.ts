@@ -1,5 +1,6 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import { parseApiKeys } from '../lib/index.js';
 import { HttpError } from './http-error.js';
 
 export function keyOf(req: { header(name: string): string | undefined }): string | undefined {
@@ -8,17 +9,20 @@ export function keyOf(req: { header(name: string): string | undefined }): string
   return req.header('x-api-key') ?? undefined;
 }
 
-/** With API_KEYS set, every /api/v1 route needs one of them (Bearer or x-api-key). */
-export function requireApiKey(keys: readonly string[]): RequestHandler {
-  const buffers = keys.map((k) => Buffer.from(k));
-  return (req, _res, next) => {
-    if (buffers.length === 0) return next();
+/** The name of the key that authenticated this request (undefined when the API runs without keys). */
+export const keyNameOf = (res: Response): string | undefined => res.locals.keyName as string | undefined;
+
+/** With API_KEYS set, every /api/v1 route needs one of them (Bearer or x-api-key); its name goes to res.locals. */
+export function requireApiKey(entries: readonly string[]): RequestHandler {
+  const keys = parseApiKeys(entries).map((k) => ({ ...k, buffer: Buffer.from(k.key) }));
+  return (req, res, next) => {
+    if (keys.length === 0) return next();
     const given = keyOf(req);
-    const ok =
-      given !== undefined &&
-      buffers.some((b) => b.length === Buffer.byteLength(given) && timingSafeEqual(b, Buffer.from(given)));
+    const buffer = given === undefined ? undefined : Buffer.from(given);
+    const match = buffer && keys.find((k) => k.buffer.length === buffer.length && timingSafeEqual(k.buffer, buffer));
+    if (match) res.locals.keyName = match.name;
     next(
-      ok
+      match
         ? undefined
         : new HttpError(
             401,

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { flowReferences, validateFlow, type FlowDefinition, type PinnedFlow, type Problem } from '../flow/index.js';
+import {
+  flowNestingProblems,
+  flowReferences,
+  flowSizeProblems,
+  validateFlow,
+  type FlowDefinition,
+  type GraphDef,
+  type PinnedFlow,
+  type Problem,
+} from '../flow/index.js';
 import { checkJsonata } from '../activities/index.js';
 import type { Sql } from '../lib/index.js';
 import { HttpError, notFound } from './http-error.js';
@@ -40,6 +49,8 @@ function toRecord(row: FlowRow): FlowRecord {
 
 /** Validates a definition (every problem with its JSON path) and the stored flows it names. */
 export async function checkDefinition(sql: Sql, body: unknown): Promise<FlowDefinition> {
+  const tooLarge = flowSizeProblems(body);
+  if (tooLarge.length) throw flowTooLarge(tooLarge);
   const result = validateFlow(body, { checkExpression: checkJsonata });
   if (!result.ok) throw invalidFlow(result.problems);
   const problems: Problem[] = [];
@@ -53,7 +64,37 @@ export async function checkDefinition(sql: Sql, body: unknown): Promise<FlowDefi
       });
   }
   if (problems.length) throw invalidFlow(problems);
+  const library = await storedLibrary(sql, result.value);
+  const nesting = flowNestingProblems(result.value.name, result.value, (name) => library.get(name));
+  if (nesting.length) throw invalidFlow(nesting);
   return result.value;
+}
+
+/** Every stored flow a definition reaches through subflow and loop, by name (a cycle ends the walk). */
+async function storedLibrary(sql: Sql, root: FlowDefinition): Promise<Map<string, GraphDef>> {
+  const library = new Map<string, GraphDef>();
+  const queue = flowReferences(root).filter((r) => r.name !== root.name);
+  while (queue.length && library.size < MAX_LIBRARY) {
+    const ref = queue.shift()!;
+    if (library.has(ref.name) || ref.name === root.name) continue;
+    const flow = await getFlow(sql, ref.name, ref.version);
+    if (!flow) continue;
+    library.set(ref.name, flow.definition);
+    queue.push(...flowReferences(flow.definition));
+  }
+  return library;
+}
+
+/** How many stored flows one run may reach; far above any nesting the limits allow. */
+const MAX_LIBRARY = 500;
+
+export function flowTooLarge(problems: Problem[]): HttpError {
+  return new HttpError(
+    413,
+    'flow_too_large',
+    `the flow definition is too large: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }
 
 export function invalidFlow(problems: Problem[]): HttpError {
@@ -145,6 +186,8 @@ export async function resolveLibrary(sql: Sql, root: FlowDefinition): Promise<Re
   const library: Record<string, PinnedFlow> = {};
   const queue = flowReferences(root);
   while (queue.length) {
+    if (Object.keys(library).length >= MAX_LIBRARY)
+      throw new HttpError(400, 'invalid_flow', `the flow reaches more than ${MAX_LIBRARY} stored flows`);
     const ref = queue.shift()!;
     if (library[ref.name]) continue;
     const flow = await getFlow(sql, ref.name, ref.version);
@@ -155,6 +198,9 @@ export async function resolveLibrary(sql: Sql, root: FlowDefinition): Promise<Re
     library[ref.name] = pin(flow);
     queue.push(...flowReferences(flow.definition));
   }
+  // Flows stored before cycles were refused at save, or a tweak, may still reach themselves.
+  const nesting = flowNestingProblems(root.name, root, (name) => library[name]?.definition);
+  if (nesting.length) throw invalidFlow(nesting);
   return library;
 }
 

@@ -1,10 +1,25 @@
 import type { Server } from 'node:http';
-import { loadConfig, createLogger, checkDatabase, createSql, migrate, connectClient, fatal } from '../lib/index.js';
+import {
+  loadConfig,
+  createLogger,
+  checkDatabase,
+  createSql,
+  migrate,
+  connectClient,
+  fatal,
+  ConfigError,
+} from '../lib/index.js';
 import { createApp } from './app.js';
+import { isLoopbackHost } from './fences.js';
 
 /** `npm run api`: the HTTP API, configured only from the environment. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const host = config.HOST ?? (config.API_KEYS.length ? '0.0.0.0' : '127.0.0.1');
+  if (!config.API_KEYS.length && !isLoopbackHost(host))
+    throw new ConfigError(
+      `HOST=${host} is not a loopback address and API_KEYS is not set; set API_KEYS (name:key,...) or listen on 127.0.0.1.`,
+    );
   const logger = createLogger(config, 'api');
   const sql = createSql(config.databaseUrl, { max: 20 });
   await checkDatabase(sql, config.databaseUrl);
@@ -20,8 +35,10 @@ async function main(): Promise<void> {
     apiKeys: config.API_KEYS,
     bodyLimit: config.BODY_LIMIT,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    maxStreams: config.SSE_MAX_STREAMS,
+    maxStreamsPerKey: config.SSE_MAX_STREAMS_PER_KEY,
+    retentionDays: config.RETENTION_DAYS,
   });
-  const host = config.HOST ?? (config.API_KEYS.length ? '0.0.0.0' : '127.0.0.1');
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 hands listen errors to this callback too.
     const s = app.app.listen(config.PORT, host, (err?: Error) => {

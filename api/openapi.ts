@@ -16,6 +16,9 @@ const errors = {
   '400': answer('invalid request: every problem with its JSON path', error),
   '401': answer('missing or unknown API key', error),
   '404': answer('not found', error),
+  '413': answer('body above BODY_LIMIT, or a flow above its documented limits (nodes, edges, bytes)', error),
+  '415': answer('a body that is not application/json', error),
+  '429': answer('rate limited (per client address), or too many event streams for this key', error),
 };
 const runParam = [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }];
 const flowParam = [

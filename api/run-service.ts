@@ -71,6 +71,7 @@ export function createRunService(deps: RunServiceDeps) {
     const runId = request.idempotencyKey
       ? createHash('sha256').update(`${flow.id}\u0000${request.idempotencyKey}`).digest('hex').slice(0, 32)
       : randomUUID().replace(/-/g, '');
+    if (request.idempotencyKey) await forgetExpired(runId);
     return startPinned({
       runId,
       flow: { ...pin(flow), definition: tweaked.definition },
@@ -79,6 +80,37 @@ export function createRunService(deps: RunServiceDeps) {
       priority: request.priority,
       fairnessKey: request.fairnessKey,
       origin,
+    });
+  }
+
+  /**
+   * An idempotency key names one run id forever, but Temporal forgets closed runs after its
+   * retention: a key reused after that must start a clean run, so what Postgres still holds of the
+   * forgotten one (events, blobs, the run row) goes first. Under a per-run advisory lock, so two
+   * requests with the same key agree on what is forgotten.
+   */
+  async function forgetExpired(runId: string): Promise<void> {
+    const [known] = await sql`
+      SELECT 1 FROM runs WHERE run_id = ${runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${runId} LIMIT 1`;
+    if (!known) return;
+    await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${`tempoflow-run:${runId}`}))`;
+      const exists = await client.workflow
+        .getHandle(workflowIdOf(runId))
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (isNotFound(err)) return false;
+            throw err;
+          },
+        );
+      if (exists) return;
+      const children = `${runId}.%`;
+      await tx`DELETE FROM run_events WHERE run_id = ${runId} OR run_id LIKE ${children}`;
+      await tx`DELETE FROM run_event_heads WHERE run_id = ${runId} OR run_id LIKE ${children}`;
+      await tx`DELETE FROM blobs WHERE run_id = ${runId} OR run_id LIKE ${children}`;
+      await tx`DELETE FROM runs WHERE run_id = ${runId}`;
     });
   }
 
@@ -325,10 +357,10 @@ export function createRunService(deps: RunServiceDeps) {
   }
 
   async function list(filter: { flow?: string; status?: string; limit: number }) {
-    const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+    const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
     if (filter.flow) {
       const flow = await getFlow(sql, filter.flow);
-      clauses.push(flow ? `FlowId = '${flow.id}'` : `FlowName = '${filter.flow.replace(/'/g, '')}'`);
+      clauses.push(flow ? `FlowId = ${quote(flow.id)}` : `FlowName = ${quote(filter.flow)}`);
     }
     const statusMap: Record<string, string> = {
       running: 'Running',
@@ -336,7 +368,7 @@ export function createRunService(deps: RunServiceDeps) {
       failed: 'Failed',
       cancelled: 'Canceled',
     };
-    if (filter.status) clauses.push(`ExecutionStatus = '${statusMap[filter.status]}'`);
+    if (filter.status) clauses.push(`ExecutionStatus = ${quote(statusMap[filter.status])}`);
     const runs = [];
     for await (const wf of client.workflow.list({
       query: clauses.join(' AND '),
@@ -369,6 +401,11 @@ export function createRunService(deps: RunServiceDeps) {
 export type RunService = ReturnType<typeof createRunService>;
 
 const QUERY_TIMEOUT_MS = 3000;
+
+/** A visibility-query string literal; the schemas already keep quotes and backslashes out, this keeps it so. */
+function quote(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

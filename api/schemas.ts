@@ -1,11 +1,17 @@
 import { z } from 'zod';
+import { FLOW_NAME_PATTERN, MAX_VERSION } from '../flow/index.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A flow version number (Postgres integer). */
+export const versionSchema = z.number().int().positive().max(MAX_VERSION);
 
 /** Request schemas: routes validate with them and api/openapi.ts documents them. */
 export const runRequestSchema = z
   .object({
     inputs: z.record(z.string(), z.unknown()).optional(),
     tweaks: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-    version: z.number().int().positive().optional(),
+    version: versionSchema.optional(),
     priority: z.number().int().min(1).max(5).optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),
     fairnessKey: z.string().min(1).max(200).optional(),
@@ -15,8 +21,16 @@ export type RunRequest = z.infer<typeof runRequestSchema>;
 
 export const waitSchema = z.coerce.number().min(0).max(300);
 
+/** Query of POST /flows/:flow/runs: checked before the run starts. */
+export const runQuerySchema = z.object({ wait: waitSchema.optional() }).strict();
+
+export const flowQuerySchema = z.object({ version: z.coerce.number().pipe(versionSchema).optional() }).strict();
+
 export const listRunsSchema = z.object({
-  flow: z.string().min(1).max(200).optional(),
+  flow: z
+    .string()
+    .refine((v) => FLOW_NAME_PATTERN.test(v) || UUID.test(v), 'a flow name or id')
+    .optional(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });

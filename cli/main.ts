@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { NODE_STATUS_BY_EVENT } from '../flow/index.js';
+import { parseApiKeys } from '../lib/index.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { renderNodeTable } from './render.js';
 
@@ -9,7 +10,14 @@ import { renderNodeTable } from './render.js';
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, notDeterministic: 3 } as const;
 
 const baseUrl = (process.env.TEMPOFLOW_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-const apiKey = process.env.TEMPOFLOW_API_KEY ?? process.env.API_KEYS?.split(',')[0]?.trim() ?? undefined;
+const apiKey =
+  process.env.TEMPOFLOW_API_KEY ??
+  parseApiKeys(
+    (process.env.API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )[0]?.key;
 const api = createApiClient(baseUrl, apiKey || undefined);
 const print = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);

@@ -73,7 +73,7 @@ export const NODE_TYPE_PARAMS = {
   subflow: z
     .object({
       flow: z.string().regex(FLOW_NAME_PATTERN, 'a flow name'),
-      version: z.number().int().positive().optional(),
+      version: z.number().int().positive().max(2_147_483_647).optional(),
       inputs: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),

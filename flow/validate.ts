@@ -3,6 +3,7 @@ import { ancestors, buildGraph } from './graph.js';
 import { NODE_TYPE_PARAMS, WORKFLOW_NODE_TYPES, isNodeType } from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
+import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
 
 export interface Problem {
   /** JSON path of the offending value, e.g. `$.nodes[2].params.url`. */
@@ -38,9 +39,20 @@ function zodProblems(error: z.ZodError, prefix: (string | number)[]): Problem[] 
 
 /** Validates a whole flow definition; every problem is listed, each with a JSON path. */
 export function validateFlow(input: unknown, options: ValidateOptions = {}): ValidationResult<FlowDefinition> {
+  // Sizes first: an oversized definition is refused before any work that grows faster than its size.
+  const tooLarge = flowSizeProblems(input);
+  if (tooLarge.length) return { ok: false, problems: tooLarge };
   const parsed = flowDefinitionSchema.safeParse(input);
   const problems = parsed.success ? [] : zodProblems(parsed.error, []).filter((p) => !isGraphPath(p.path));
   problems.push(...validateGraph(input, [], options));
+  if (isObject(input) && Array.isArray(input.nodes) && input.nodes.every(isObject))
+    problems.push(
+      ...flowNestingProblems(
+        typeof input.name === 'string' ? input.name : '',
+        input as Pick<GraphDef, 'nodes'>,
+        () => undefined,
+      ),
+    );
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) {
     return { ok: false, problems: unique.length ? unique : zodProblems(parsed.error!, []) };
@@ -78,6 +90,8 @@ export function validateGraph(
   const at = (...parts: (string | number)[]) => jsonPath([...prefix, ...parts]);
 
   const firstIndex = new Map<string, number>();
+  const byId = new Map<unknown, Record<string, unknown>>();
+  for (const n of nodes) if (!byId.has(n.id)) byId.set(n.id, n);
   (raw.nodes as unknown[] | undefined)?.forEach?.((node, i) => {
     if (!isObject(node) || typeof node.id !== 'string') return;
     if (firstIndex.has(node.id)) {
@@ -97,7 +111,7 @@ export function validateGraph(
     }
     if (edge.source === edge.target && typeof edge.source === 'string')
       problems.push({ path: at('edges', j), message: `edge from "${edge.source}" to itself makes a cycle` });
-    const sourceNode = nodes.find((n) => n.id === edge.source);
+    const sourceNode = byId.get(edge.source);
     if (
       sourceNode?.type === 'condition' &&
       edge.sourceHandle !== undefined &&
@@ -134,6 +148,7 @@ export function validateGraph(
     });
   }
 
+  let reach: ReturnType<typeof ancestorBits> | undefined;
   const outputNames = new Map<string, number>();
   (raw.nodes as unknown[] | undefined)?.forEach?.((node, i) => {
     if (!isObject(node)) return;
@@ -185,12 +200,21 @@ export function validateGraph(
         message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',
       });
     }
-    if (type === 'loop' && isObject(params) && isObject(params.body)) {
+    // Bounded recursion: nesting beyond the limit is reported once by flowNestingProblems.
+    if (type === 'loop' && isObject(params) && isObject(params.body) && nestingOf(prefix) < FLOW_LIMITS.nesting) {
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));
     }
 
     const scopeParams = type === 'loop' && isObject(params) ? { ...params, body: undefined } : params;
-    const own = typeof node.id === 'string' && graph.nodes.has(node.id) ? ancestors(graph, node.id) : new Set<string>();
+    let ownSet: Set<string> | undefined;
+    const own = {
+      has: (id: string) =>
+        (reach ??= ancestorBits(graph)).has(String(node.id), id) ??
+        (ownSet ??=
+          typeof node.id === 'string' && graph.nodes.has(node.id) ? ancestors(graph, node.id) : new Set<string>()).has(
+          id,
+        ),
+    };
     for (const ref of findPlaceholders(scopeParams, [...prefix, 'nodes', i, 'params'])) {
       if (ref.root === 'inputs') continue;
       if (ref.root === 'secrets') {
@@ -247,6 +271,39 @@ export function flowReferences(def: Pick<GraphDef, 'nodes'>, prefix: (string | n
     }
     return [];
   });
+}
+
+/**
+ * Ancestor sets of every node on the acyclic part of a graph as bit sets, in one pass over the
+ * topological order: O(edges × nodes / 32), where a walk per node would be O(nodes × edges).
+ * `has` answers undefined for a node on a cycle (the caller walks for those).
+ */
+function ancestorBits(graph: ReturnType<typeof buildGraph>) {
+  const index = new Map(graph.order.map((id, i) => [id, i]));
+  const words = Math.ceil(graph.order.length / 32) || 1;
+  const bits = graph.order.map(() => new Uint32Array(words));
+  graph.order.forEach((id, i) => {
+    const own = bits[i];
+    for (const edge of graph.incoming.get(id) ?? []) {
+      const u = index.get(edge.source);
+      if (u === undefined) continue;
+      const theirs = bits[u];
+      for (let w = 0; w < words; w++) own[w] |= theirs[w];
+      own[u >>> 5] |= 1 << (u & 31);
+    }
+  });
+  return {
+    has(node: string, ancestor: string): boolean | undefined {
+      const i = index.get(node);
+      if (i === undefined) return undefined;
+      const a = index.get(ancestor);
+      return a !== undefined && (bits[i][a >>> 5] & (1 << (a & 31))) !== 0;
+    },
+  };
+}
+
+function nestingOf(prefix: readonly (string | number)[]): number {
+  return prefix.filter((p) => p === 'body').length;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

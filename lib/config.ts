@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const csv = z
@@ -38,6 +39,9 @@ export const configSchema = z.object({
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
+  SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };
@@ -54,4 +58,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment: ${problems}. Fix these variables and start again.`);
   }
   return { ...parsed.data, databaseUrl: parsed.data.DATABASE_URL ?? EMBEDDED_DATABASE_URL };
+}
+
+export interface ApiKey {
+  /** Who holds the key: signs approvals (`by`) and counts event streams. */
+  name: string;
+  key: string;
+}
+
+const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * `API_KEYS` entries: `name:key` names the holder; a plain `key` (no colon, or an unnamed one) is
+ * named `key-<first 8 hex of its SHA-256>`, stable and safe to show.
+ */
+export function parseApiKeys(entries: readonly string[]): ApiKey[] {
+  return entries.map((entry) => {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon) : '';
+    if (KEY_NAME.test(name) && colon < entry.length - 1) return { name, key: entry.slice(colon + 1) };
+    return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`, key: entry };
+  });
 }

@@ -4,8 +4,7 @@ import { checkDefinition, createFlow, deleteFlow, getFlow, listFlows, updateFlow
 import { notFound } from '../http-error.js';
 import { parseBody } from '../validation.js';
 import type { RunService } from '../run-service.js';
-import { runRequestSchema, waitSchema } from '../schemas.js';
-import { z } from 'zod';
+import { flowQuerySchema, runQuerySchema, runRequestSchema } from '../schemas.js';
 
 export function flowsRouter(sql: Sql, runs: RunService): Router {
   const router = Router();
@@ -20,10 +19,7 @@ export function flowsRouter(sql: Sql, runs: RunService): Router {
   });
 
   router.get('/:flow', async (req, res) => {
-    const version =
-      req.query.version === undefined
-        ? undefined
-        : parseBody(z.coerce.number().int().positive(), req.query.version, 'version');
+    const { version } = parseBody(flowQuerySchema, req.query, 'query');
     const flow = await getFlow(sql, req.params.flow, version);
     if (!flow) throw notFound(`flow "${req.params.flow}"`);
     res.json(flow);
@@ -40,14 +36,15 @@ export function flowsRouter(sql: Sql, runs: RunService): Router {
   });
 
   router.post('/:flow/runs', async (req, res) => {
+    const { wait } = parseBody(runQuerySchema, req.query, 'query');
     const body = parseBody(runRequestSchema, req.body ?? {});
     const origin = req.header('x-tempoflow-origin') === 'cli' ? 'cli' : 'api';
     const started = await runs.start(req.params.flow, body, origin);
-    if (req.query.wait === undefined) {
+    if (wait === undefined) {
       res.status(202).json(started);
       return;
     }
-    await runs.waitFor(started.runId, parseBody(waitSchema, req.query.wait, 'wait'));
+    await runs.waitFor(started.runId, wait);
     const view = await runs.get(started.runId);
     const done = view.status === 'completed' || view.status === 'failed' || view.status === 'cancelled';
     res.status(done ? 200 : 202).json(view);

@@ -1,12 +1,14 @@
 import { Router, type Response } from 'express';
 import type { Sql } from '../../lib/index.js';
 import type { EventHub } from '../event-hub.js';
-import { notFound } from '../http-error.js';
+import { HttpError, notFound } from '../http-error.js';
+import { keyNameOf } from '../auth.js';
 import type { RunService } from '../run-service.js';
 import type { ReplayResult } from '../../worker/index.js';
 
 export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
-import { streamRunEvents } from '../sse.js';
+import { lastEventIdOf, streamRunEvents, type StreamGate } from '../sse.js';
+import { TERMINAL_RUN_EVENTS } from '../../flow/index.js';
 import { parseBody } from '../validation.js';
 import { approvalSchema, listRunsSchema, rerunSchema } from '../schemas.js';
 
@@ -16,7 +18,8 @@ export function runsRouter(
   hub: EventHub,
   open: Set<Response>,
   replay: Replay,
-  keepAliveMs?: number,
+  keepAliveMs: number | undefined,
+  gate: StreamGate,
 ): Router {
   const router = Router();
 
@@ -32,7 +35,22 @@ export function runsRouter(
     const [known] =
       await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
     if (!known) throw notFound(`run "${req.params.runId}"`);
-    streamRunEvents({ sql, hub, open, keepAliveMs }, req, res, req.params.runId);
+    // A client that already has the terminal event gets 204, which tells an EventSource to stop.
+    const [end] = await sql<{ seq: bigint }[]>`
+      SELECT seq FROM run_events WHERE run_id = ${req.params.runId} AND type = ANY(${TERMINAL_RUN_EVENTS as unknown as string[]}::text[])
+      ORDER BY seq DESC LIMIT 1`;
+    if (end && lastEventIdOf(req) >= Number(end.seq)) {
+      res.status(204).end();
+      return;
+    }
+    let release: () => void;
+    try {
+      release = gate.admit(keyNameOf(res) ?? `address:${req.socket.remoteAddress ?? ''}`);
+    } catch (err) {
+      res.set('retry-after', '5');
+      throw err;
+    }
+    streamRunEvents({ hub, open, keepAliveMs, onClose: release }, req, res, req.params.runId);
   });
 
   router.post('/:runId/cancel', async (req, res) => {
@@ -42,7 +60,12 @@ export function runsRouter(
 
   router.post('/:runId/approvals/:nodeId', async (req, res) => {
     const body = parseBody(approvalSchema, req.body ?? {});
-    res.json(await runs.approve(req.params.runId, req.params.nodeId, body));
+    const keyName = keyNameOf(res);
+    if (keyName !== undefined && body.by !== undefined && body.by !== keyName) {
+      const message = `is set from the API key's name ("${keyName}") when API keys are on; leave it out`;
+      throw new HttpError(400, 'invalid_request', `$.by ${message}`, [{ path: '$.by', message }]);
+    }
+    res.json(await runs.approve(req.params.runId, req.params.nodeId, { ...body, by: keyName ?? body.by }));
   });
 
   router.get('/:runId/history', async (req, res) => {

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfig, parseApiKeys } from '../config.js';
 import { ensureEmbeddedPostgres } from '../embedded-postgres.js';
 import { fatal } from '../fatal.js';
 import { createLogger } from '../logger.js';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     }
     const apiUrl = `http://localhost:${config.PORT}`;
     await waitForHttp(`${apiUrl}/readyz`, 60_000);
-    const loaded = await loadExamples(apiUrl, config.API_KEYS[0]);
+    const loaded = await loadExamples(apiUrl, parseApiKeys(config.API_KEYS)[0]?.key);
     const first = loaded[0] ?? 'hello';
     process.stdout.write(
       [
