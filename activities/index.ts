@@ -25,7 +25,7 @@ import { llm } from './nodes/llm.js';
 import { output } from './nodes/output.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
-import { loadSecrets, maskSecrets } from './secrets.js';
+import { createStreamMasker, loadSecrets, maskSecrets, safeMessage } from './secrets.js';
 
 export { checkJsonata } from './nodes/jsonata.js';
 export { echo } from './nodes/echo.js';
@@ -47,6 +47,7 @@ const TOKEN_FLUSH_MS = 50;
 export function createActivities(deps: ActivityDeps) {
   const env = deps.env ?? process.env;
   const writer = new EventWriter(deps.sql);
+  const netGuard = createNetGuard(deps.httpAllowHosts);
 
   async function resolve(input: NodeActivityInput, allowSecrets: boolean) {
     const scope = (await derefDeep(deps.sql, input.scope)) as Record<string, unknown>;
@@ -154,7 +155,10 @@ export function createActivities(deps: ActivityDeps) {
           heartbeat: (d) => ctx.heartbeat(d),
           sleep: (ms) => ctx.sleep(ms),
           progress: (eventType, data) => emit(eventType, maskSecrets(data, secrets.values()), `:${tokenIndex++}`),
-          netGuard: createNetGuard(deps.httpAllowHosts),
+          netGuard,
+          secrets: [...secrets.values()],
+          mask: (value) => maskSecrets(value, secrets.values()),
+          maskStream: () => createStreamMasker(secrets.values()),
           logger: log,
         };
         const raw = await run(checked.data as never, nodeCtx);
@@ -236,7 +240,7 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
   const list = [...secrets];
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({
-      message: maskSecrets(err.message, list),
+      message: safeMessage(err.message, list),
       type: err.type ?? 'Error',
       nonRetryable: err.nonRetryable ?? false,
       details: [maskSecrets({ attempt, ...((err.details?.[0] as object) ?? {}) }, list)],
@@ -245,7 +249,7 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
   }
   const e = err as Error;
   return ApplicationFailure.create({
-    message: maskSecrets(e?.message ?? String(err), list),
+    message: safeMessage(e?.message ?? String(err), list),
     type: e?.name ?? 'Error',
     nonRetryable: false,
     details: [{ attempt }],
