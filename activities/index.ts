@@ -27,7 +27,7 @@ import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { createStreamMasker, loadSecrets, maskSecrets, safeMessage } from './secrets.js';
 
-export { checkJsonata } from './nodes/jsonata.js';
+export { checkJsonata } from './expression-check.js';
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { flowReferences, validateFlow, type FlowDefinition, type PinnedFlow, type Problem } from '../flow/index.js';
-import { checkJsonata } from '../activities/index.js';
+import { checkJsonata } from '../activities/expression-check.js';
 import type { Sql } from '../lib/index.js';
 import { HttpError, notFound } from './http-error.js';
 

@@ -14,7 +14,7 @@ import {
   type RunOrigin,
   type RunState,
 } from '../flow/index.js';
-import { checkJsonata } from '../activities/index.js';
+import { checkJsonata } from '../activities/expression-check.js';
 import {
   derefDeep,
   readEvents,
