@@ -3,10 +3,12 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
   NODE_TYPE_PARAMS,
+  SECRET_FIELDS_TEXT,
   findPlaceholders,
   getPath,
   jsonPath,
   resolvePlaceholders,
+  secretAllowed,
   type BlobRef,
   type EventDraft,
   type ItemsSource,
@@ -51,11 +53,14 @@ export function createActivities(deps: ActivityDeps) {
 
   async function resolve(input: NodeActivityInput, allowSecrets: boolean) {
     const scope = (await derefDeep(deps.sql, input.scope)) as Record<string, unknown>;
-    const secretNames = findPlaceholders(input.params)
-      .filter((r) => r.root === 'secrets')
-      .map((r) => String(r.path[0]));
-    if (secretNames.length > 0 && !allowSecrets)
-      throw ApplicationFailure.nonRetryable('secrets are not allowed here', 'InvalidParams');
+    const secretRefs = findPlaceholders(input.params).filter((r) => r.root === 'secrets');
+    const misplaced = secretRefs.find((r) => !allowSecrets || !secretAllowed(input.type, r.at[0]));
+    if (misplaced)
+      throw ApplicationFailure.nonRetryable(
+        `"{{${misplaced.expression}}}" cannot be used in a ${input.type} node's "${String(misplaced.at[0])}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}`,
+        'InvalidParams',
+      );
+    const secretNames = secretRefs.map((r) => String(r.path[0]));
     const secrets = secretNames.length ? await loadSecrets(deps.sql, secretNames, env) : new Map<string, string>();
     const params = resolvePlaceholders(input.params, (ref) => {
       if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };

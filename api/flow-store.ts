@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { flowReferences, validateFlow, type FlowDefinition, type PinnedFlow, type Problem } from '../flow/index.js';
+import {
+  flowReferences,
+  flowSecrets,
+  validateFlow,
+  type FlowDefinition,
+  type PinnedFlow,
+  type Problem,
+} from '../flow/index.js';
 import { checkJsonata } from '../activities/expression-check.js';
 import type { Sql } from '../lib/index.js';
 import { HttpError, notFound } from './http-error.js';
@@ -12,6 +19,8 @@ export interface FlowRecord {
   createdAt: string;
   updatedAt: string;
   definition: FlowDefinition;
+  /** Names of the secrets this version reads (never their values). */
+  secrets: string[];
 }
 
 interface FlowRow {
@@ -35,6 +44,7 @@ function toRecord(row: FlowRow): FlowRecord {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     definition: row.definition,
+    secrets: flowSecrets(row.definition),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   buildGraph,
   descendants,
   validateFlow,
+  unnamedSecrets,
   type NodeState,
   type RunFlowInput,
   type RunOrigin,
@@ -62,6 +63,8 @@ export function createRunService(deps: RunServiceDeps) {
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
     if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
+    const unnamed = unnamedSecrets(flow.definition, request.tweaks);
+    if (unnamed.length) throw invalidFlow(unnamed);
     if (request.tweaks) {
       const checked = validateFlow(tweaked.definition, { checkExpression: checkJsonata });
       if (!checked.ok)

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ancestors, buildGraph } from './graph.js';
 import { NODE_TYPE_PARAMS, WORKFLOW_NODE_TYPES, isNodeType } from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
+import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 
 export interface Problem {
@@ -194,10 +195,11 @@ export function validateGraph(
     for (const ref of findPlaceholders(scopeParams, [...prefix, 'nodes', i, 'params'])) {
       if (ref.root === 'inputs') continue;
       if (ref.root === 'secrets') {
-        if ((WORKFLOW_NODE_TYPES as readonly string[]).includes(type) || type === 'input' || type === 'output')
+        const field = ref.at[prefix.length + 3];
+        if (!secretAllowed(type, field))
           problems.push({
             path: jsonPath(ref.at),
-            message: `a ${type} node cannot use secrets: its params are kept in workflow history`,
+            message: `"{{${ref.expression}}}" cannot be used in a ${type} node's "${String(field)}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}${(WORKFLOW_NODE_TYPES as readonly string[]).includes(type) ? " (this node's params are kept in workflow history)" : ''}`,
           });
         else if (ref.path.length !== 1)
           problems.push({
