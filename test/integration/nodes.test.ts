@@ -236,7 +236,10 @@ describe('secrets', () => {
   });
 
   it('fails clearly when a secret is not set', async () => {
-    const run = await runOne({ type: 'template', params: { template: '{{secrets.NOPE}}' } });
+    const run = await runOne({
+      type: 'http',
+      params: { url: `${server.url}/echo-headers`, headers: { authorization: '{{secrets.NOPE}}' } },
+    });
     expect(run.nodes.n).toMatchObject({
       status: 'failed',
       attempts: 1,

@@ -45,7 +45,10 @@ async function everything(run: { runId: string; workflowId: string }) {
   const history = historyToJSON(await stack.client.workflow.getHandle(run.workflowId).fetchHistory());
   const events = JSON.stringify(await stack.sql`SELECT data FROM run_events WHERE run_id = ${run.runId}`);
   const api = JSON.stringify((await stack.api('GET', `/api/v1/runs/${run.runId}`)).body);
-  return `${JSON.stringify(history)}\n${events}\n${api}`;
+  const text = history;
+  // Payloads (inputs, results, failure details) are base64 in the history JSON: read them decoded too.
+  const payloads = [...text.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map(([, b64]) => Buffer.from(b64, 'base64'));
+  return `${text}\n${payloads.join('\n')}\n${events}\n${api}`;
 }
 
 const http = (id: string, path: string) => ({
@@ -85,7 +88,8 @@ describe('secrets', () => {
     const name = await stack.createFlow({ name: uniqueName('deny'), nodes: [http('n', '/deny')] });
     const run = await stack.run(name);
     expect(run.nodes.n).toMatchObject({ status: 'failed', error: { type: 'HttpClientError' } });
-    expect(await everything(run)).not.toContain(SECRET.slice(0, 5));
+    const all = await everything(run);
+    expect(all).not.toContain(SECRET.slice(0, 5));
   });
 
   it('are masked in llm token events even when split across chunks', async () => {
