@@ -4,9 +4,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import {
   NODE_TYPE_PARAMS,
   SECRET_FIELDS_TEXT,
+  checkResolvedParams,
   findPlaceholders,
   getPath,
-  jsonPath,
   resolvePlaceholders,
   secretAllowed,
   type BlobRef,
@@ -136,16 +136,9 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
+        const invalid = checkResolvedParams(type, resolved.params);
+        if (invalid) throw ApplicationFailure.nonRetryable(maskSecrets(invalid, secrets.values()), 'InvalidParams');
         const checked = NODE_TYPE_PARAMS[type].safeParse(resolved.params);
-        if (!checked.success) {
-          const problems = checked.error.issues
-            .map((i) => `${jsonPath(['params', ...i.path])}: ${i.message}`)
-            .join('; ');
-          throw ApplicationFailure.nonRetryable(
-            maskSecrets(`invalid params after resolving placeholders: ${problems}`, secrets.values()),
-            'InvalidParams',
-          );
-        }
         let tokenIndex = 0;
         const nodeCtx: NodeContext = {
           runId: input.runId,

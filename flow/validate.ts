@@ -37,6 +37,18 @@ function zodProblems(error: z.ZodError, prefix: (string | number)[]): Problem[] 
   return error.issues.map((issue) => ({ path: jsonPath([...prefix, ...issue.path]), message: issue.message }));
 }
 
+/**
+ * Checks a node's params after its placeholders resolved (at run time), with the messages of save
+ * time: undefined when they fit the node type, else one sentence listing each problem at `$.params…`.
+ */
+export function checkResolvedParams(type: string, params: unknown): string | undefined {
+  if (!isNodeType(type)) return `unknown node type "${type}"`;
+  const checked = NODE_TYPE_PARAMS[type].safeParse(params ?? {});
+  if (checked.success) return undefined;
+  const problems = zodProblems(checked.error, ['params']).map((p) => `${p.path}: ${p.message}`);
+  return `invalid params after resolving placeholders: ${problems.join('; ')}`;
+}
+
 /** Validates a whole flow definition; every problem is listed, each with a JSON path. */
 export function validateFlow(input: unknown, options: ValidateOptions = {}): ValidationResult<FlowDefinition> {
   const parsed = flowDefinitionSchema.safeParse(input);
