@@ -9,7 +9,7 @@ import {
   buildGraph,
   descendants,
   validateFlow,
-  unnamedSecrets,
+  secretTweakProblems,
   type NodeState,
   type RunFlowInput,
   type RunOrigin,
@@ -63,8 +63,8 @@ export function createRunService(deps: RunServiceDeps) {
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
     if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
-    const unnamed = unnamedSecrets(flow.definition, request.tweaks);
-    if (unnamed.length) throw invalidFlow(unnamed);
+    const secretProblems = secretTweakProblems(flow.definition, request.tweaks);
+    if (secretProblems.length) throw invalidFlow(secretProblems);
     if (request.tweaks) {
       const checked = validateFlow(tweaked.definition, { checkExpression: checkJsonata });
       if (!checked.ok)

@@ -35,13 +35,30 @@ export function flowSecrets(def: Pick<GraphDef, 'nodes'>): string[] {
   return [...names].sort();
 }
 
-/** Secrets a run's tweaks name that its flow version does not: a run may read only the secrets its flow names. */
-export function unnamedSecrets(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks | undefined): Problem[] {
+/** Params that choose where a request goes: a tweak may not move a node's secrets elsewhere. */
+const DESTINATION_FIELDS = ['url', 'query', 'baseUrl'];
+
+/**
+ * What a run's tweaks may not do with secrets: name one the flow version does not read (a run may
+ * read only the secrets its flow names), or change where a node that sends secrets connects.
+ */
+export function secretTweakProblems(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks | undefined): Problem[] {
   const named = new Set(flowSecrets(def));
-  return findPlaceholders(tweaks ?? {}, ['tweaks'])
+  const problems: Problem[] = findPlaceholders(tweaks ?? {}, ['tweaks'])
     .filter((ref) => ref.root === 'secrets' && !named.has(String(ref.path[0])))
     .map((ref) => ({
       path: jsonPath(ref.at),
       message: `"{{${ref.expression}}}" is not read by this flow version; a run may read only the secrets its flow names`,
     }));
+  for (const [nodeId, params] of Object.entries(tweaks ?? {})) {
+    const node = def.nodes.find((n) => n.id === nodeId);
+    const sends = node ? flowSecrets({ nodes: [node] }) : [];
+    if (sends.length === 0) continue;
+    for (const field of Object.keys(params ?? {}).filter((f) => DESTINATION_FIELDS.includes(f)))
+      problems.push({
+        path: jsonPath(['tweaks', nodeId, field]),
+        message: `node "${nodeId}" sends secrets (${sends.join(', ')}); a tweak may not change where it connects (store a new flow version instead)`,
+      });
+  }
+  return problems;
 }

@@ -142,5 +142,12 @@ describe('secrets', () => {
     expect(res.body.error.details).toEqual([
       { path: '$.tweaks.n.headers.authorization', message: expect.stringContaining('only the secrets its flow names') },
     ]);
+    const moved = await stack.api('POST', `/api/v1/flows/${name}/runs`, {
+      tweaks: { n: { url: 'https://collector.example/' } },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.details).toEqual([
+      { path: '$.tweaks.n.url', message: expect.stringContaining('may not change where it connects') },
+    ]);
   });
 });

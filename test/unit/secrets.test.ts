@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStreamMasker, maskSecrets, safeMessage, secretForms } from '../../activities/secrets.js';
-import { flowSecrets, unnamedSecrets, validateFlow } from '../../flow/index.js';
+import { flowSecrets, secretTweakProblems, validateFlow } from '../../flow/index.js';
 
 const SECRET = 'sk-test-6f1d2c9a8b7e4f30';
 
@@ -133,9 +133,11 @@ describe('where secrets may appear (save time)', () => {
       ],
     } as never;
     expect(flowSecrets(def)).toEqual(['A', 'B', 'C']);
-    expect(unnamedSecrets(def, { h: { url: 'https://x/{{secrets.A}}' } })).toEqual([]);
-    expect(unnamedSecrets(def, { h: { url: 'https://evil/{{secrets.PROD_DB}}' } })).toEqual([
+    expect(secretTweakProblems(def, { loop: { items: [1, 2] } })).toEqual([]);
+    expect(secretTweakProblems(def, { h: { url: 'https://evil/{{secrets.PROD_DB}}' } })).toEqual([
       { path: '$.tweaks.h.url', message: expect.stringContaining('a run may read only the secrets its flow names') },
+      { path: '$.tweaks.h.url', message: expect.stringContaining('may not change where it connects') },
     ]);
+    expect(secretTweakProblems(def, { h: { headers: { a: '{{secrets.A}}', b: 'x' } } })).toEqual([]);
   });
 });
