@@ -159,7 +159,9 @@ export class ExpressionSandbox {
             : `the expression process exited (${signal ?? code})`);
         this.settle(job, failure(`JSONata: ${why}`));
       }
-      if (!this.closed) this.spawn();
+      // Replace a process we killed or that died at work; an idle one killed from outside (Ctrl-C
+      // reaches the whole process group) is replaced only when work arrives.
+      if (!this.closed && (slot.killedFor || job)) this.spawn();
       this.dispatch();
     });
   }

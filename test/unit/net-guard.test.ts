@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { request } from 'undici';
 import { createNetGuard, isBlockedAddress } from '../../activities/net-guard.js';
 import { redirectTarget, type OutboundRequest } from '../../activities/outbound.js';
@@ -41,6 +42,23 @@ describe('isBlockedAddress', () => {
       expect(isBlockedAddress(address)).toBe(false);
     },
   );
+});
+
+describe('isBlockedAddress (property)', () => {
+  const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+  it('judges every IPv6 form that embeds an IPv4 address at least as strictly as the IPv4 address', () => {
+    fc.assert(
+      fc.property(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), ([a, b, c, d]) => {
+        const v4 = `${a}.${b}.${c}.${d}`;
+        const blocked = isBlockedAddress(v4);
+        expect(isBlockedAddress(`::ffff:${v4}`)).toBe(blocked);
+        expect(isBlockedAddress(`::ffff:${hex(a, b)}:${hex(c, d)}`)).toBe(blocked);
+        for (const embedded of [`64:ff9b::${v4}`, `2002:${hex(a, b)}:${hex(c, d)}::1`, `::${v4}`])
+          expect(isBlockedAddress(embedded)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('guarded dispatcher', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { createStreamMasker, maskSecrets, safeMessage, secretForms } from '../../activities/secrets.js';
 import { flowSecrets, secretTweakProblems, validateFlow } from '../../flow/index.js';
 
@@ -54,6 +55,31 @@ describe('createStreamMasker', () => {
     released.push(masker.end());
     for (const part of released) expect(part).not.toContain(SECRET.slice(0, 5));
     expect(released.join('')).toBe('The key is [secret] and more text follows here.');
+  });
+
+  it('never releases a secret, however the text is cut into chunks (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8, maxLength: 30 }),
+        fc.array(fc.string({ maxLength: 20 }), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 20 }),
+        (secret, words, cuts) => {
+          const text = words.join(secret);
+          const chunks: string[] = [];
+          for (let i = 0, k = 0; i < text.length; k++) {
+            const size = cuts[k % cuts.length];
+            chunks.push(text.slice(i, i + size));
+            i += size;
+          }
+          expect(chunks.join('')).toBe(text);
+          const masker = createStreamMasker([secret]);
+          const released = [...chunks.map((c) => masker.push(c)), masker.end()].join('');
+          expect(released).toBe(maskSecrets(text, [secret]));
+          if (words.length > 1) expect(released).not.toContain(secret);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('releases text as it comes when there are no secrets', () => {
