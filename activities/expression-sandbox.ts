@@ -93,6 +93,12 @@ export class ExpressionSandbox {
     });
   }
 
+  /** Starts the processes now, so the first expression does not wait for one to boot. */
+  warm(): this {
+    while (!this.closed && this.slots.size < this.o.size) this.spawn();
+    return this;
+  }
+
   /** Stops every process (pending evaluations fail). */
   close(): void {
     this.closed = true;
@@ -131,6 +137,7 @@ export class ExpressionSandbox {
     });
     const slot: Slot = { child, ready: false };
     this.slots.add(slot);
+    hold(child, this.queue.length > 0);
     child.on('message', (message: EvaluateAnswer | { ready: true }) => {
       if ('ready' in message) {
         slot.ready = true;

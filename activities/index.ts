@@ -19,6 +19,7 @@ import {
 } from '../flow/index.js';
 import { derefDeep, loadBlob, storeIfLarge, EventWriter, type Logger, type Sql } from '../lib/index.js';
 import { createNetGuard } from './net-guard.js';
+import { expressionSandbox } from './expression-sandbox.js';
 import type { NodeContext } from './node-context.js';
 import { condition } from './nodes/condition.js';
 import { echo } from './nodes/echo.js';
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
   const env = deps.env ?? process.env;
   const writer = new EventWriter(deps.sql);
   const netGuard = createNetGuard(deps.httpAllowHosts);
+  expressionSandbox().warm();
 
   async function resolve(input: NodeActivityInput, allowSecrets: boolean) {
     const scope = (await derefDeep(deps.sql, input.scope)) as Record<string, unknown>;
