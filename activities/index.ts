@@ -3,10 +3,12 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
   NODE_TYPE_PARAMS,
+  SECRET_FIELDS_TEXT,
+  checkResolvedParams,
   findPlaceholders,
   getPath,
-  jsonPath,
   resolvePlaceholders,
+  secretAllowed,
   type BlobRef,
   type EventDraft,
   type ItemsSource,
@@ -17,6 +19,7 @@ import {
 } from '../flow/index.js';
 import { derefDeep, loadBlob, storeIfLarge, EventWriter, type Logger, type Sql } from '../lib/index.js';
 import { createNetGuard } from './net-guard.js';
+import { expressionSandbox } from './expression-sandbox.js';
 import type { NodeContext } from './node-context.js';
 import { condition } from './nodes/condition.js';
 import { echo } from './nodes/echo.js';
@@ -25,9 +28,9 @@ import { llm } from './nodes/llm.js';
 import { output } from './nodes/output.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
-import { loadSecrets, maskSecrets } from './secrets.js';
+import { createStreamMasker, loadSecrets, maskSecrets, safeMessage } from './secrets.js';
 
-export { checkJsonata } from './nodes/jsonata.js';
+export { checkJsonata } from './expression-check.js';
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
 
@@ -47,14 +50,19 @@ const TOKEN_FLUSH_MS = 50;
 export function createActivities(deps: ActivityDeps) {
   const env = deps.env ?? process.env;
   const writer = new EventWriter(deps.sql);
+  const netGuard = createNetGuard(deps.httpAllowHosts);
+  expressionSandbox().warm();
 
   async function resolve(input: NodeActivityInput, allowSecrets: boolean) {
     const scope = (await derefDeep(deps.sql, input.scope)) as Record<string, unknown>;
-    const secretNames = findPlaceholders(input.params)
-      .filter((r) => r.root === 'secrets')
-      .map((r) => String(r.path[0]));
-    if (secretNames.length > 0 && !allowSecrets)
-      throw ApplicationFailure.nonRetryable('secrets are not allowed here', 'InvalidParams');
+    const secretRefs = findPlaceholders(input.params).filter((r) => r.root === 'secrets');
+    const misplaced = secretRefs.find((r) => !allowSecrets || !secretAllowed(input.type, r.at[0]));
+    if (misplaced)
+      throw ApplicationFailure.nonRetryable(
+        `"{{${misplaced.expression}}}" cannot be used in a ${input.type} node's "${String(misplaced.at[0])}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}`,
+        'InvalidParams',
+      );
+    const secretNames = secretRefs.map((r) => String(r.path[0]));
     const secrets = secretNames.length ? await loadSecrets(deps.sql, secretNames, env) : new Map<string, string>();
     const params = resolvePlaceholders(input.params, (ref) => {
       if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };
@@ -130,16 +138,9 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
+        const invalid = checkResolvedParams(type, resolved.params);
+        if (invalid) throw ApplicationFailure.nonRetryable(maskSecrets(invalid, secrets.values()), 'InvalidParams');
         const checked = NODE_TYPE_PARAMS[type].safeParse(resolved.params);
-        if (!checked.success) {
-          const problems = checked.error.issues
-            .map((i) => `${jsonPath(['params', ...i.path])}: ${i.message}`)
-            .join('; ');
-          throw ApplicationFailure.nonRetryable(
-            maskSecrets(`invalid params after resolving placeholders: ${problems}`, secrets.values()),
-            'InvalidParams',
-          );
-        }
         let tokenIndex = 0;
         const nodeCtx: NodeContext = {
           runId: input.runId,
@@ -154,7 +155,10 @@ export function createActivities(deps: ActivityDeps) {
           heartbeat: (d) => ctx.heartbeat(d),
           sleep: (ms) => ctx.sleep(ms),
           progress: (eventType, data) => emit(eventType, maskSecrets(data, secrets.values()), `:${tokenIndex++}`),
-          netGuard: createNetGuard(deps.httpAllowHosts),
+          netGuard,
+          secrets: [...secrets.values()],
+          mask: (value) => maskSecrets(value, secrets.values()),
+          maskStream: () => createStreamMasker(secrets.values()),
           logger: log,
         };
         const raw = await run(checked.data as never, nodeCtx);
@@ -236,7 +240,7 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
   const list = [...secrets];
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({
-      message: maskSecrets(err.message, list),
+      message: safeMessage(err.message, list),
       type: err.type ?? 'Error',
       nonRetryable: err.nonRetryable ?? false,
       details: [maskSecrets({ attempt, ...((err.details?.[0] as object) ?? {}) }, list)],
@@ -245,7 +249,7 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
   }
   const e = err as Error;
   return ApplicationFailure.create({
-    message: maskSecrets(e?.message ?? String(err), list),
+    message: safeMessage(e?.message ?? String(err), list),
     type: e?.name ?? 'Error',
     nonRetryable: false,
     details: [{ attempt }],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   flowNestingProblems,
   flowReferences,
+  flowSecrets,
   flowSizeProblems,
   validateFlow,
   type FlowDefinition,
@@ -9,7 +10,7 @@ import {
   type PinnedFlow,
   type Problem,
 } from '../flow/index.js';
-import { checkJsonata } from '../activities/index.js';
+import { checkJsonata } from '../activities/expression-check.js';
 import type { Sql } from '../lib/index.js';
 import { HttpError, notFound } from './http-error.js';
 
@@ -21,6 +22,8 @@ export interface FlowRecord {
   createdAt: string;
   updatedAt: string;
   definition: FlowDefinition;
+  /** Names of the secrets this version reads (never their values). */
+  secrets: string[];
 }
 
 interface FlowRow {
@@ -44,6 +47,7 @@ function toRecord(row: FlowRow): FlowRecord {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     definition: row.definition,
+    secrets: flowSecrets(row.definition),
   };
 }
 

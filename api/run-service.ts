@@ -9,12 +9,13 @@ import {
   buildGraph,
   descendants,
   validateFlow,
+  secretTweakProblems,
   type NodeState,
   type RunFlowInput,
   type RunOrigin,
   type RunState,
 } from '../flow/index.js';
-import { checkJsonata } from '../activities/index.js';
+import { checkJsonata } from '../activities/expression-check.js';
 import {
   derefDeep,
   readEvents,
@@ -62,6 +63,8 @@ export function createRunService(deps: RunServiceDeps) {
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
     if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
+    const secretProblems = secretTweakProblems(flow.definition, request.tweaks);
+    if (secretProblems.length) throw invalidFlow(secretProblems);
     if (request.tweaks) {
       const checked = validateFlow(tweaked.definition, { checkExpression: checkJsonata });
       if (!checked.ok)

@@ -7,3 +7,4 @@ export * from './limits.js';
 export * from './tweaks.js';
 export * from './duration.js';
 export * from './run-types.js';
+export * from './secret-refs.js';

@@ -59,6 +59,14 @@ export const NODE_TYPE_PARAMS = {
       prompt: z.string().min(1),
       temperature: orRef(z.number().min(0).max(2)).optional(),
       maxTokens: orRef(z.number().int().positive()).optional(),
+      /** Largest response body (bytes) read from the endpoint, like `http`'s maxBytes. */
+      maxBytes: orRef(
+        z
+          .number()
+          .int()
+          .positive()
+          .max(64 * 1024 * 1024),
+      ).optional(),
       /** Must be a `{{secrets.NAME}}` reference when saved (checked by validateGraph); the value at run time. */
       apiKey: z.string().min(1).optional(),
     })

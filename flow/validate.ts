@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ancestors, buildGraph } from './graph.js';
 import { NODE_TYPE_PARAMS, WORKFLOW_NODE_TYPES, isNodeType } from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
+import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
 
@@ -35,6 +36,18 @@ export function jsonPath(parts: readonly PropertyKey[]): string {
 
 function zodProblems(error: z.ZodError, prefix: (string | number)[]): Problem[] {
   return error.issues.map((issue) => ({ path: jsonPath([...prefix, ...issue.path]), message: issue.message }));
+}
+
+/**
+ * Checks a node's params after its placeholders resolved (at run time), with the messages of save
+ * time: undefined when they fit the node type, else one sentence listing each problem at `$.params…`.
+ */
+export function checkResolvedParams(type: string, params: unknown): string | undefined {
+  if (!isNodeType(type)) return `unknown node type "${type}"`;
+  const checked = NODE_TYPE_PARAMS[type].safeParse(params ?? {});
+  if (checked.success) return undefined;
+  const problems = zodProblems(checked.error, ['params']).map((p) => `${p.path}: ${p.message}`);
+  return `invalid params after resolving placeholders: ${problems.join('; ')}`;
 }
 
 /** Validates a whole flow definition; every problem is listed, each with a JSON path. */
@@ -218,10 +231,11 @@ export function validateGraph(
     for (const ref of findPlaceholders(scopeParams, [...prefix, 'nodes', i, 'params'])) {
       if (ref.root === 'inputs') continue;
       if (ref.root === 'secrets') {
-        if ((WORKFLOW_NODE_TYPES as readonly string[]).includes(type) || type === 'input' || type === 'output')
+        const field = ref.at[prefix.length + 3];
+        if (!secretAllowed(type, field))
           problems.push({
             path: jsonPath(ref.at),
-            message: `a ${type} node cannot use secrets: its params are kept in workflow history`,
+            message: `"{{${ref.expression}}}" cannot be used in a ${type} node's "${String(field)}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}${(WORKFLOW_NODE_TYPES as readonly string[]).includes(type) ? " (this node's params are kept in workflow history)" : ''}`,
           });
         else if (ref.path.length !== 1)
           problems.push({

@@ -14,6 +14,7 @@ import {
   HEARTBEAT_NODE_TYPES,
   ancestors,
   buildGraph,
+  checkResolvedParams,
   descendants,
   edgeBranch,
   findPlaceholders,
@@ -395,7 +396,7 @@ export class GraphRun {
   }
 
   private async delay(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
-    const resolved = await this.resolveForWorkflow(node, params);
+    const resolved = this.checkParams(node, await this.resolveForWorkflow(node, params));
     const ms = parseDuration(String(resolved.duration));
     if (ms === undefined)
       throw ApplicationFailure.nonRetryable(
@@ -415,6 +416,9 @@ export class GraphRun {
         `${node.id}: approvals are not supported inside loop bodies`,
         WORKFLOW_ERRORS.InvalidParams,
       );
+    // Inline resolution only: it schedules nothing, so histories of existing runs replay unchanged.
+    const inline = this.tryResolve(params);
+    if (inline.ok) params = this.checkParams(node, inline.value);
     const timeout = typeof params.timeout === 'string' ? params.timeout : undefined;
     const prev = this.states.get(node.id)!;
     this.set(node.id, { ...prev, status: 'waiting' });
@@ -434,6 +438,13 @@ export class GraphRun {
     return { output: decision, attempt: 1 };
   }
 
+  /** Params after resolution must fit the node type, with the messages of save time (no command is scheduled). */
+  private checkParams(node: NodeDef, resolved: Record<string, unknown>): Record<string, unknown> {
+    const invalid = checkResolvedParams(node.type, resolved);
+    if (invalid) throw ApplicationFailure.nonRetryable(invalid, WORKFLOW_ERRORS.InvalidParams);
+    return resolved;
+  }
+
   private pinned(name: string, nodeId: string): PinnedFlow {
     const flow = this.o.library[name];
     if (!flow)
@@ -451,7 +462,7 @@ export class GraphRun {
   }
 
   private async subflow(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
-    const resolved = await this.resolveForWorkflow(node, params);
+    const resolved = this.checkParams(node, await this.resolveForWorkflow(node, params));
     const flow = this.pinned(String(resolved.flow), node.id);
     const runId = this.childPrefix(node);
     this.event('node.started', node.id, { childRunId: runId }, 1);
@@ -487,6 +498,7 @@ export class GraphRun {
   private async loop(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     const { body: rawBody, ...rest } = params;
     const resolved = await this.resolveForWorkflow(node, rest);
+    this.checkParams(node, { ...resolved, body: rawBody });
     const body = typeof rawBody === 'string' ? this.pinned(rawBody, node.id).definition : (rawBody as GraphDef);
     let items: RunLoopInput['items'];
     let count: number;

@@ -1,7 +1,14 @@
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NodeParams } from '../../flow/index.js';
 import type { NodeContext } from '../node-context.js';
+import {
+  REDIRECT_STATUSES,
+  redirectTarget,
+  responseTooLarge,
+  tooManyRedirects,
+  type OutboundRequest,
+} from '../outbound.js';
 
 export const HTTP_DEFAULTS = { timeoutMs: 30_000, maxBytes: 10 * 1024 * 1024, maxRedirects: 5 } as const;
 
@@ -12,73 +19,69 @@ export interface HttpOutput {
 }
 
 /**
- * One HTTP request. Every hop (redirects included) is checked against the SSRF guard, after DNS
- * resolution. 5xx, 429 and network errors are retryable (429 honours Retry-After); other 4xx are not.
+ * One HTTP request through the worker's guarded dispatcher: every hop (redirects included) is
+ * checked at the address it connects to, and redirects follow the one policy of outbound.ts.
+ * 5xx, 429 and network errors are retryable (429 honours Retry-After); other 4xx are not.
  */
 export async function http(params: NodeParams<'http'>, ctx: NodeContext): Promise<HttpOutput> {
   const timeoutMs = Number(params.timeoutMs ?? HTTP_DEFAULTS.timeoutMs);
   const maxBytes = Number(params.maxBytes ?? HTTP_DEFAULTS.maxBytes);
-  let url = buildUrl(params.url, params.query);
-  let method: string = params.method ?? 'GET';
-  const headers: Record<string, string> = { 'idempotency-key': ctx.idempotencyKey, ...lowerKeys(params.headers ?? {}) };
-  let body: string | undefined;
-  if (params.body !== undefined && params.body !== null && method !== 'GET' && method !== 'HEAD') {
-    if (typeof params.body === 'string') body = params.body;
+  let current: OutboundRequest = {
+    url: buildUrl(params.url, params.query),
+    method: params.method ?? 'GET',
+    headers: { 'idempotency-key': ctx.idempotencyKey, ...lowerKeys(params.headers ?? {}) },
+  };
+  if (params.body !== undefined && params.body !== null && current.method !== 'GET' && current.method !== 'HEAD') {
+    if (typeof params.body === 'string') current.body = params.body;
     else {
-      body = JSON.stringify(params.body);
-      headers['content-type'] ??= 'application/json';
+      current.body = JSON.stringify(params.body);
+      current.headers['content-type'] ??= 'application/json';
     }
   }
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
   for (let hop = 0; ; hop++) {
-    const listed = ctx.netGuard.checkUrl(url);
-    const agent = new Agent({ connect: { lookup: ctx.netGuard.lookup(listed) } });
+    const { url } = current;
+    ctx.netGuard.checkUrl(url);
+    let response;
     try {
-      let response;
-      try {
-        response = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: agent });
-      } catch (err) {
-        throw networkError(err, url, timeoutMs, ctx.signal);
-      }
-      const { statusCode } = response;
-      const responseHeaders = flattenHeaders(response.headers);
-      const location = responseHeaders.location;
-      if (statusCode >= 300 && statusCode < 400 && location && params.followRedirects !== false) {
-        await response.body.dump();
-        if (hop >= HTTP_DEFAULTS.maxRedirects)
-          throw ApplicationFailure.nonRetryable(
-            `more than ${HTTP_DEFAULTS.maxRedirects} redirects`,
-            'TooManyRedirects',
-          );
-        url = new URL(location, url);
-        if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
-        }
-        continue;
-      }
-      const raw = await readCapped(response.body, maxBytes, url, timeoutMs, ctx.signal);
-      const parsed = parseBody(raw, responseHeaders['content-type'], params.responseType ?? 'auto');
-      if (statusCode === 429) {
-        const delayMs = retryAfterMs(responseHeaders['retry-after']);
-        throw ApplicationFailure.create({
-          message: `HTTP 429 from ${url.host}`,
-          type: 'HttpTooManyRequests',
-          nonRetryable: false,
-          ...(delayMs ? { nextRetryDelay: delayMs } : {}),
-        });
-      }
-      if (statusCode >= 500)
-        throw ApplicationFailure.retryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpServerError');
-      if (statusCode >= 400)
-        throw ApplicationFailure.nonRetryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpClientError', {
-          status: statusCode,
-          body: truncate(parsed),
-        });
-      return { status: statusCode, headers: responseHeaders, body: parsed };
-    } finally {
-      void agent.close();
+      response = await request(url, {
+        method: current.method as 'GET',
+        headers: current.headers,
+        body: current.body,
+        signal,
+        dispatcher: ctx.netGuard.dispatcher,
+      });
+    } catch (err) {
+      throw networkError(err, url, timeoutMs, ctx.signal);
     }
+    const { statusCode } = response;
+    const responseHeaders = flattenHeaders(response.headers);
+    const location = responseHeaders.location;
+    if (REDIRECT_STATUSES.has(statusCode) && location && params.followRedirects !== false) {
+      await response.body.dump();
+      if (hop >= HTTP_DEFAULTS.maxRedirects) throw tooManyRedirects(HTTP_DEFAULTS.maxRedirects);
+      current = redirectTarget(current, statusCode, location, ctx.secrets);
+      continue;
+    }
+    const raw = await readCapped(response.body, maxBytes, url, timeoutMs, ctx.signal);
+    const parsed = parseBody(raw, responseHeaders['content-type'], params.responseType ?? 'auto');
+    if (statusCode === 429) {
+      const delayMs = retryAfterMs(responseHeaders['retry-after']);
+      throw ApplicationFailure.create({
+        message: `HTTP 429 from ${url.host}`,
+        type: 'HttpTooManyRequests',
+        nonRetryable: false,
+        ...(delayMs ? { nextRetryDelay: delayMs } : {}),
+      });
+    }
+    if (statusCode >= 500)
+      throw ApplicationFailure.retryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpServerError');
+    if (statusCode >= 400)
+      throw ApplicationFailure.nonRetryable(`HTTP ${statusCode} from ${url.host}${url.pathname}`, 'HttpClientError', {
+        status: statusCode,
+        body: truncate(ctx.mask(parsed)),
+      });
+    return { status: statusCode, headers: responseHeaders, body: parsed };
   }
 }
 
@@ -117,10 +120,7 @@ async function readCapped(
       size += chunk.length;
       if (size > maxBytes) {
         body.destroy();
-        throw ApplicationFailure.nonRetryable(
-          `response from ${url.host} exceeds maxBytes (${maxBytes} bytes)`,
-          'ResponseTooLarge',
-        );
+        throw responseTooLarge(url.host, maxBytes);
       }
       chunks.push(chunk);
     }

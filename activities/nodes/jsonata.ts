@@ -1,38 +1,19 @@
-import jsonata from 'jsonata';
-import { ApplicationFailure } from '@temporalio/activity';
+import { expressionSandbox, SANDBOX_DEFAULTS } from '../expression-sandbox.js';
 
-/** Limits that keep a hostile expression from hanging or crashing the worker. */
-export const JSONATA_LIMITS = { timeout: 2000, stack: 300 } as const;
+export { checkJsonata } from '../expression-check.js';
 
-/** The syntax error of an expression, or undefined when it parses. */
-export function checkJsonata(expression: string): string | undefined {
-  try {
-    jsonata(expression);
-    return undefined;
-  } catch (err) {
-    const e = err as { message?: string; position?: number };
-    return `${e.message ?? String(err)}${e.position !== undefined ? ` (at character ${e.position})` : ''}`;
-  }
-}
+/** Limits that keep a hostile expression from hanging or crashing the worker (see expression-sandbox.ts). */
+export const JSONATA_LIMITS = {
+  timeout: SANDBOX_DEFAULTS.timeoutMs,
+  hardTimeout: SANDBOX_DEFAULTS.hardTimeoutMs,
+  memoryMb: SANDBOX_DEFAULTS.memoryMb,
+  stack: SANDBOX_DEFAULTS.stack,
+} as const;
 
-export async function evaluateJsonata(expression: string, data: unknown): Promise<unknown> {
-  let compiled;
-  try {
-    compiled = jsonata(expression, { ...JSONATA_LIMITS });
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable(`invalid JSONata: ${(err as Error).message}`, 'InvalidExpression');
-  }
-  try {
-    const result = await compiled.evaluate(data);
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const why =
-      e.code === 'D1012'
-        ? `ran longer than ${JSONATA_LIMITS.timeout} ms`
-        : e.code === 'D1011'
-          ? `nested deeper than ${JSONATA_LIMITS.stack}`
-          : e.message;
-    throw ApplicationFailure.nonRetryable(`JSONata ${e.code ?? 'error'}: ${why}`, 'ExpressionFailed');
-  }
+/**
+ * Evaluates an expression in the expression sandbox (child processes with their own heap limit,
+ * killed on a hard timeout; regexes on a linear-time engine). Fails with ExpressionFailed.
+ */
+export async function evaluateJsonata(expression: string, data: unknown, signal?: AbortSignal): Promise<unknown> {
+  return expressionSandbox().evaluate(expression, data, signal);
 }

@@ -1,14 +1,17 @@
 import OpenAI, { APIError, APIConnectionError } from 'openai';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NodeParams } from '../../flow/index.js';
 import type { NodeContext } from '../node-context.js';
+import { guardedFetch, OUTBOUND_DEFAULTS } from '../outbound.js';
+import { safeMessage } from '../secrets.js';
 
 export const LLM_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /**
- * OpenAI-compatible streaming chat completion. Each token is published as `node.token`; 429 and 5xx
- * are retried by the node's retry policy (the SDK's own retries are off so attempts stay visible).
+ * OpenAI-compatible streaming chat completion. Each token is published as `node.token` (masked
+ * across chunk boundaries); 429 and 5xx are retried by the node's retry policy (the SDK's own
+ * retries are off so attempts stay visible). Every request goes through the worker's guarded
+ * dispatcher and redirect policy, and the response stops past `maxBytes`.
  */
 export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<{ text: string; usage: unknown }> {
   const baseURL = params.baseUrl ?? LLM_DEFAULT_BASE_URL;
@@ -18,15 +21,17 @@ export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<
   } catch {
     throw ApplicationFailure.nonRetryable(`baseUrl "${baseURL}" is not a URL`, 'InvalidUrl');
   }
-  const listed = ctx.netGuard.checkUrl(url);
-  const dispatcher = new Agent({ connect: { lookup: ctx.netGuard.lookup(listed) } });
+  ctx.netGuard.checkUrl(url);
   const client = new OpenAI({
     baseURL,
     apiKey: params.apiKey ?? 'not-needed',
     maxRetries: 0,
     timeout: 10 * 60_000,
-    fetch: undiciFetch as unknown as typeof fetch,
-    fetchOptions: { dispatcher } as never,
+    fetch: guardedFetch({
+      guard: ctx.netGuard,
+      secrets: ctx.secrets,
+      maxBytes: Number(params.maxBytes ?? OUTBOUND_DEFAULTS.maxBytes),
+    }),
     defaultHeaders: { 'Idempotency-Key': ctx.idempotencyKey },
   });
   const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
@@ -34,6 +39,12 @@ export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<
   messages.push({ role: 'user', content: params.prompt });
   let text = '';
   let usage: unknown = null;
+  const masker = ctx.maskStream();
+  const publish = (token: string) => {
+    if (!token) return;
+    ctx.progress('node.token', { token });
+    ctx.heartbeat();
+  };
   try {
     const stream = await client.chat.completions.create(
       {
@@ -50,25 +61,34 @@ export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<
       const token = chunk.choices?.[0]?.delta?.content;
       if (token) {
         text += token;
-        ctx.progress('node.token', { token });
-        ctx.heartbeat();
+        publish(masker.push(token));
       }
       if (chunk.usage) usage = chunk.usage;
     }
+    publish(masker.end());
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    if (err instanceof ApplicationFailure) throw err;
-    if (err instanceof APIError && err.status !== undefined) {
-      if (err.status === 429 || err.status >= 500)
-        throw ApplicationFailure.retryable(`LLM ${err.status}: ${err.message}`, 'LlmServerError');
-      throw ApplicationFailure.nonRetryable(`LLM ${err.status}: ${err.message}`, 'LlmClientError');
-    }
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof ApplicationFailure) throw cause;
-    if (err instanceof APIConnectionError) throw new Error(`cannot reach ${url.host}: ${err.message}`);
-    throw err;
-  } finally {
-    void dispatcher.close();
+    throw llmFailure(err, url, ctx);
   }
   return { text, usage };
+}
+
+function llmFailure(err: unknown, url: URL, ctx: NodeContext): unknown {
+  const found = findApplicationFailure(err);
+  if (found) return found;
+  const message = (m: string) => safeMessage(m, ctx.secrets);
+  if (err instanceof APIError && err.status !== undefined) {
+    if (err.status === 429 || err.status >= 500)
+      return ApplicationFailure.retryable(message(`LLM ${err.status}: ${err.message}`), 'LlmServerError');
+    return ApplicationFailure.nonRetryable(message(`LLM ${err.status}: ${err.message}`), 'LlmClientError');
+  }
+  if (err instanceof APIConnectionError) return new Error(message(`cannot reach ${url.host}: ${err.message}`));
+  return err;
+}
+
+/** Our own failures (blocked address, refused redirect, too large) come back wrapped by the SDK and fetch. */
+function findApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  for (let e = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof ApplicationFailure) return e;
+  return undefined;
 }

@@ -4,5 +4,5 @@ import { evaluateJsonata } from './jsonata.js';
 
 /** Evaluates JSONata against `{inputs, <ancestor ids>}`. */
 export async function transform(params: NodeParams<'transform'>, ctx: NodeContext): Promise<unknown> {
-  return evaluateJsonata(params.expression, ctx.scope);
+  return evaluateJsonata(params.expression, ctx.scope, ctx.signal);
 }

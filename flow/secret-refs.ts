@@ -1,0 +1,64 @@
+import { findPlaceholders } from './placeholders.js';
+import type { GraphDef } from './schema.js';
+import type { Tweaks } from './tweaks.js';
+import { jsonPath, type Problem } from './validate.js';
+
+/**
+ * The only params that may hold `{{secrets.NAME}}`: where a connection needs a credential. Anywhere
+ * else a secret could be turned into output (a template, an expression's `$base64encode`, a prompt
+ * the model repeats) or would enter workflow history (loop, subflow, delay, approval params).
+ */
+export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  http: ['url', 'query', 'headers', 'body'],
+  llm: ['baseUrl', 'apiKey'],
+};
+
+export const SECRET_FIELDS_TEXT = 'http (url, query, headers, body) and llm (baseUrl, apiKey)';
+
+export function secretAllowed(type: string, field: string | number | undefined): boolean {
+  return SECRET_FIELDS[type]?.includes(String(field)) ?? false;
+}
+
+/** The names of the secrets a flow's own nodes read (inline loop bodies included), sorted. */
+export function flowSecrets(def: Pick<GraphDef, 'nodes'>): string[] {
+  const names = new Set<string>();
+  const visit = (nodes: GraphDef['nodes']) => {
+    for (const node of nodes) {
+      for (const ref of findPlaceholders(node.params ?? {}))
+        if (ref.root === 'secrets' && ref.path.length > 0) names.add(String(ref.path[0]));
+      const body = (node.params as { body?: unknown } | undefined)?.body;
+      if (node.type === 'loop' && body && typeof body === 'object' && Array.isArray((body as GraphDef).nodes))
+        visit((body as GraphDef).nodes);
+    }
+  };
+  visit(def.nodes ?? []);
+  return [...names].sort();
+}
+
+/** Params that choose where a request goes: a tweak may not move a node's secrets elsewhere. */
+const DESTINATION_FIELDS = ['url', 'query', 'baseUrl'];
+
+/**
+ * What a run's tweaks may not do with secrets: name one the flow version does not read (a run may
+ * read only the secrets its flow names), or change where a node that sends secrets connects.
+ */
+export function secretTweakProblems(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks | undefined): Problem[] {
+  const named = new Set(flowSecrets(def));
+  const problems: Problem[] = findPlaceholders(tweaks ?? {}, ['tweaks'])
+    .filter((ref) => ref.root === 'secrets' && !named.has(String(ref.path[0])))
+    .map((ref) => ({
+      path: jsonPath(ref.at),
+      message: `"{{${ref.expression}}}" is not read by this flow version; a run may read only the secrets its flow names`,
+    }));
+  for (const [nodeId, params] of Object.entries(tweaks ?? {})) {
+    const node = def.nodes.find((n) => n.id === nodeId);
+    const sends = node ? flowSecrets({ nodes: [node] }) : [];
+    if (sends.length === 0) continue;
+    for (const field of Object.keys(params ?? {}).filter((f) => DESTINATION_FIELDS.includes(f)))
+      problems.push({
+        path: jsonPath(['tweaks', nodeId, field]),
+        message: `node "${nodeId}" sends secrets (${sends.join(', ')}); a tweak may not change where it connects (store a new flow version instead)`,
+      });
+  }
+  return problems;
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createStreamMasker, maskSecrets, safeMessage, secretForms } from '../../activities/secrets.js';
+import { flowSecrets, secretTweakProblems, validateFlow } from '../../flow/index.js';
+
+const SECRET = 'sk-test-6f1d2c9a8b7e4f30';
+
+describe('maskSecrets', () => {
+  it('masks the value, its URL-encoding and its base64 at every alignment', () => {
+    const odd = 'p@ss word/+?&=long';
+    const texts = [
+      SECRET,
+      Buffer.from(SECRET).toString('base64'),
+      Buffer.from(`user:${SECRET}`).toString('base64'),
+      Buffer.from(`ab:${SECRET}:tail`).toString('base64url'),
+      Buffer.from(`x${SECRET}`).toString('base64'),
+      encodeURIComponent(odd),
+    ];
+    for (const text of texts) {
+      const masked = maskSecrets(`before ${text} after`, [SECRET, odd]);
+      expect(masked).toContain('[secret]');
+      expect(masked).not.toContain(text);
+    }
+  });
+
+  it('masks keys and nested values', () => {
+    expect(maskSecrets({ [SECRET]: [{ v: `a${SECRET}b` }] }, [SECRET])).toEqual({ '[secret]': [{ v: 'a[secret]b' }] });
+  });
+
+  it('only keeps forms long enough to mask without garbling output', () => {
+    for (const form of secretForms('abcdefgh')) expect(form.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('safeMessage', () => {
+  it('masks before truncating, so a cut never leaves a prefix of the secret', () => {
+    const message = `${'x'.repeat(1990)}${SECRET}${'y'.repeat(100)}`;
+    const safe = safeMessage(message, [SECRET]);
+    expect(safe).not.toContain(SECRET.slice(0, 6));
+    expect(safe.length).toBeLessThanOrEqual(2001);
+  });
+});
+
+describe('createStreamMasker', () => {
+  it('masks a secret split across chunks and releases everything at the end', () => {
+    const chunks = [
+      'The key is ',
+      SECRET.slice(0, 5),
+      SECRET.slice(5, 13),
+      SECRET.slice(13),
+      ' and more text follows here.',
+    ];
+    const masker = createStreamMasker([SECRET]);
+    const released = chunks.map((c) => masker.push(c));
+    released.push(masker.end());
+    for (const part of released) expect(part).not.toContain(SECRET.slice(0, 5));
+    expect(released.join('')).toBe('The key is [secret] and more text follows here.');
+  });
+
+  it('never releases a secret, however the text is cut into chunks (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8, maxLength: 30 }),
+        fc.array(fc.string({ maxLength: 20 }), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 20 }),
+        (secret, words, cuts) => {
+          const text = words.join(secret);
+          const chunks: string[] = [];
+          for (let i = 0, k = 0; i < text.length; k++) {
+            const size = cuts[k % cuts.length];
+            chunks.push(text.slice(i, i + size));
+            i += size;
+          }
+          expect(chunks.join('')).toBe(text);
+          const masker = createStreamMasker([secret]);
+          const released = [...chunks.map((c) => masker.push(c)), masker.end()].join('');
+          expect(released).toBe(maskSecrets(text, [secret]));
+          if (words.length > 1) expect(released).not.toContain(secret);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('releases text as it comes when there are no secrets', () => {
+    const masker = createStreamMasker([]);
+    expect(masker.push('Dur')).toBe('Dur');
+  });
+
+  it('releases text that can no longer be part of a secret before the stream ends', () => {
+    const masker = createStreamMasker([SECRET]);
+    expect(masker.push('x'.repeat(200))).not.toBe('');
+  });
+});
+
+describe('where secrets may appear (save time)', () => {
+  const flow = (nodes: unknown[]) => validateFlow({ name: 'f', nodes, edges: [] });
+
+  it('accepts secrets in http and llm connection fields', () => {
+    const result = flow([
+      {
+        id: 'h',
+        type: 'http',
+        params: {
+          url: 'https://api.example.com/{{secrets.A_TOKEN}}',
+          query: { key: '{{secrets.B_KEY}}' },
+          headers: { authorization: 'Bearer {{secrets.A_TOKEN}}' },
+          body: { token: '{{secrets.C}}' },
+        },
+      },
+      { id: 'l', type: 'llm', params: { model: 'm', prompt: 'p', apiKey: '{{secrets.D}}' } },
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('refuses them everywhere else, with the JSON path', () => {
+    const result = flow([
+      { id: 't', type: 'transform', params: { expression: '$base64encode("{{secrets.A}}")' } },
+      { id: 'p', type: 'template', params: { template: 'key {{secrets.A}}' } },
+      { id: 'l', type: 'llm', params: { model: 'm', prompt: 'say {{secrets.A}}' } },
+      { id: 'c', type: 'condition', params: { expression: '"{{secrets.A}}" = "x"' } },
+      { id: 'e', type: 'echo', params: { value: '{{secrets.A}}' } },
+      { id: 'o', type: 'output', params: { value: '{{secrets.A}}' } },
+      { id: 's', type: 'subflow', params: { flow: 'other', inputs: { k: '{{secrets.A}}' } } },
+      {
+        id: 'loop',
+        type: 'loop',
+        params: {
+          items: [1],
+          body: { nodes: [{ id: 'x', type: 'template', params: { template: '{{secrets.A}}' } }], edges: [] },
+        },
+      },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => p.path)).toEqual([
+      '$.nodes[0].params.expression',
+      '$.nodes[1].params.template',
+      '$.nodes[2].params.prompt',
+      '$.nodes[3].params.expression',
+      '$.nodes[4].params.value',
+      '$.nodes[5].params.value',
+      '$.nodes[6].params.inputs.k',
+      '$.nodes[7].params.body.nodes[0].params.template',
+    ]);
+    expect(result.problems[0].message).toMatch(
+      /cannot be used in a transform node's "expression": secrets may appear only in the connection fields of http \(url, query, headers, body\) and llm \(baseUrl, apiKey\)/,
+    );
+  });
+
+  it('names the secrets a flow reads, and refuses tweaks that read others', () => {
+    const def = {
+      nodes: [
+        { id: 'h', type: 'http', params: { url: 'https://x/{{secrets.B}}', headers: { a: '{{secrets.A}}' } } },
+        {
+          id: 'loop',
+          type: 'loop',
+          params: { items: [], body: { nodes: [{ id: 'y', type: 'http', params: { url: '{{secrets.C}}' } }] } },
+        },
+      ],
+    } as never;
+    expect(flowSecrets(def)).toEqual(['A', 'B', 'C']);
+    expect(secretTweakProblems(def, { loop: { items: [1, 2] } })).toEqual([]);
+    expect(secretTweakProblems(def, { h: { url: 'https://evil/{{secrets.PROD_DB}}' } })).toEqual([
+      { path: '$.tweaks.h.url', message: expect.stringContaining('a run may read only the secrets its flow names') },
+      { path: '$.tweaks.h.url', message: expect.stringContaining('may not change where it connects') },
+    ]);
+    expect(secretTweakProblems(def, { h: { headers: { a: '{{secrets.A}}', b: 'x' } } })).toEqual([]);
+  });
+});
