@@ -27,6 +27,7 @@ import {
   runStatusOf,
 } from '../lib/index.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
 import type { RunRequest } from './schemas.js';
@@ -324,7 +325,11 @@ export function createRunService(deps: RunServiceDeps) {
     clearTimeout(timer);
   }
 
-  async function list(filter: { flow?: string; status?: string; limit: number }) {
+  /**
+   * One page of runs from Temporal visibility, newest first; `nextPageToken` (absent on the last
+   * page) is Temporal's own page token, so pages never overlap or skip a run.
+   */
+  async function list(filter: { flow?: string; status?: string; limit: number; pageToken?: string }) {
     const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
     if (filter.flow) {
       const flow = await getFlow(sql, filter.flow);
@@ -338,25 +343,43 @@ export function createRunService(deps: RunServiceDeps) {
     };
     if (filter.status) clauses.push(`ExecutionStatus = '${statusMap[filter.status]}'`);
     const runs = [];
-    for await (const wf of client.workflow.list({
-      query: clauses.join(' AND '),
-      pageSize: Math.min(filter.limit, 1000),
-    })) {
-      const runId = wf.workflowId.replace(/^run-/, '');
-      runs.push({
-        runId,
-        workflowId: wf.workflowId,
-        flowId: wf.typedSearchAttributes.get(FLOW_ID_KEY),
-        flowName: wf.typedSearchAttributes.get(FLOW_NAME_KEY),
-        flowVersion: wf.typedSearchAttributes.get(FLOW_VERSION_KEY),
-        status: runStatusOf(wf.status.name),
-        startedAt: wf.startTime.toISOString(),
-        closedAt: wf.closeTime?.toISOString() ?? null,
-        links: links(runId),
-      });
-      if (runs.length >= filter.limit) break;
-    }
-    return runs;
+    let nextPageToken: Uint8Array | undefined = filter.pageToken
+      ? Buffer.from(filter.pageToken, 'base64url')
+      : undefined;
+    do {
+      let response: Awaited<ReturnType<typeof client.workflowService.listWorkflowExecutions>>;
+      try {
+        response = await client.workflowService.listWorkflowExecutions({
+          namespace: deps.namespace,
+          query: clauses.join(' AND '),
+          pageSize: filter.limit - runs.length,
+          nextPageToken,
+        });
+      } catch (err) {
+        if (filter.pageToken && (err as { code?: number }).code === 3)
+          throw new HttpError(400, 'invalid_request', '$.pageToken: not a page token this API gave out', [
+            { path: '$.pageToken', message: 'not a page token this API gave out' },
+          ]);
+        throw err;
+      }
+      for (const raw of response.executions) {
+        const wf = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, deps.namespace);
+        const runId = wf.workflowId.replace(/^run-/, '');
+        runs.push({
+          runId,
+          workflowId: wf.workflowId,
+          flowId: wf.typedSearchAttributes.get(FLOW_ID_KEY),
+          flowName: wf.typedSearchAttributes.get(FLOW_NAME_KEY),
+          flowVersion: wf.typedSearchAttributes.get(FLOW_VERSION_KEY),
+          status: runStatusOf(wf.status.name),
+          startedAt: wf.startTime.toISOString(),
+          closedAt: wf.closeTime?.toISOString() ?? null,
+          links: links(runId),
+        });
+      }
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    } while (nextPageToken && runs.length < filter.limit);
+    return { runs, ...(nextPageToken ? { nextPageToken: Buffer.from(nextPageToken).toString('base64url') } : {}) };
   }
 
   async function events(runId: string, after: number) {
