@@ -22,13 +22,13 @@ type GraphNodeType = Node<GraphNodeData, 'tempoflow'>;
 
 const TYPE_MARK: Record<string, string> = {
   loop: '↻',
-  subflow: '⧉',
+  subflow: '⊞',
   condition: '◇',
-  approval: '✋',
+  approval: '✔',
   llm: '✦',
   agent: '✦',
   http: '⇄',
-  delay: '⏱',
+  delay: '◷',
   input: '→',
   output: '⇥',
 };

@@ -337,7 +337,7 @@ function NodePanel({ runId, nodeId, type, definitionParams, view, state, closed,
       {failure && (
         <>
           <h3>Error</h3>
-          <div className="tf-error">
+          <div className="tf-error" data-section="error">
             {failure.type && <strong>{failure.type}: </strong>}
             {failure.message}
           </div>
@@ -351,13 +351,17 @@ function NodePanel({ runId, nodeId, type, definitionParams, view, state, closed,
       )}
       <h3>Params (resolved)</h3>
       {view?.params !== undefined ? (
-        <Json value={view.params} />
+        <div data-section="params">
+          <Json value={view.params} />
+        </div>
       ) : (
         <p className="tf-muted">Not reported for this node; as defined:</p>
       )}
       {view?.params === undefined && <Json value={definitionParams ?? {}} />}
       <h3>Output</h3>
-      <Json value={state?.output} />
+      <div data-section="output">
+        <Json value={state?.output} />
+      </div>
       <h3>Events</h3>
       <ol className="tf-events">
         {(view?.events ?? []).map((e) => (

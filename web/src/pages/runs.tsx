@@ -9,14 +9,15 @@ export function RunsPage({ search }: { search: URLSearchParams }) {
   const flow = search.get('flow') ?? '';
   const status = search.get('status') ?? '';
   const page = search.get('page') ?? '';
+  const limit = search.get('limit') ?? String(PAGE_SIZE);
   const flows = useLoad(() => api<{ flows: FlowSummary[] }>('GET', '/flows'), []);
   const runs = useLoad(() => {
-    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const q = new URLSearchParams({ limit });
     if (flow) q.set('flow', flow);
     if (status) q.set('status', status);
     if (page) q.set('pageToken', page);
     return api<{ runs: RunSummary[]; nextPageToken?: string }>('GET', `/runs?${q}`);
-  }, [flow, status, page]);
+  }, [flow, status, page, limit]);
 
   const go = (changes: Record<string, string>) => {
     const q = new URLSearchParams(search);
