@@ -26,6 +26,7 @@ import {
 } from '../lib/index.js';
 import { createWorker } from '../worker/index.js';
 import { runInProcess } from './inprocess.js';
+import { benchWeb } from './web.js';
 import { echoLoopNode } from '../test/fixtures/flows.js';
 import { historySizes } from '../test/helpers/histories.js';
 
@@ -392,6 +393,7 @@ async function main(): Promise<void> {
       }
       scenarios.scaling = { fanoutMakespanMs: scaling, msPerNodeAt1000: round(scaling[1000].median / 1000, 2) };
     }
+    if (want('web-200')) scenarios['web-200'] = await benchWeb(base, TRIALS, log);
     const results = {
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
@@ -508,6 +510,19 @@ function printTable(s: Record<string, any>): void {
         '',
         '',
       ],
+    ],
+    [
+      'web-200',
+      () => {
+        const w = s['web-200'];
+        return [
+          'web page, 200 nodes',
+          `draw ${ms(w.drawMs)}; node shown p50 ${w.run.lagP50Ms} ms, p99 ${w.run.lagP99Ms} ms after its event (bare SSE client p50 ${w.run.streamLagP50Ms}, p99 ${w.run.streamLagP99Ms})`,
+          '',
+          '',
+          '',
+        ];
+      },
     ],
   ];
   const rows = [

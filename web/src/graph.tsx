@@ -195,26 +195,35 @@ export function FlowGraph({ definition, picture, selected, onSelect }: GraphProp
   );
 
   const kinds = useMemo(() => new Map(definition.nodes.map((n) => [n.id, n.type])), [definition]);
+  const small = definition.nodes.length <= 60;
+  const edgeCache = useRef(new Map<number, { key: string; edge: Edge }>());
+  useEffect(() => edgeCache.current.clear(), [definition]);
   const edges = useMemo(
     () =>
       definition.edges.map((e, i): Edge => {
-        const branch = kinds.get(e.source) === 'condition' ? e.sourceHandle : undefined;
         const targetStatus = picture?.nodes[e.target]?.status;
         const sourceStatus = picture?.nodes[e.source]?.status;
+        const key = `${sourceStatus}|${targetStatus}`;
+        const hit = edgeCache.current.get(i);
+        if (hit && hit.key === key) return hit.edge;
+        const branch = kinds.get(e.source) === 'condition' ? e.sourceHandle : undefined;
         const dead = targetStatus === 'skipped' && sourceStatus !== 'pending';
-        return {
+        const edge: Edge = {
           id: `e${i}-${e.source}-${e.target}`,
           source: e.source,
           target: e.target,
           label: branch ?? (e.targetHandle ? `→ ${e.targetHandle}` : undefined),
           className: [branch ? `branch-${branch}` : '', dead ? 'dead' : ''].join(' '),
-          animated: targetStatus === 'running' || targetStatus === 'retrying',
+          // Animated edges repaint every frame; on large graphs that costs more than it tells.
+          animated: small && (targetStatus === 'running' || targetStatus === 'retrying'),
           markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
           labelBgPadding: [4, 2],
           labelBgBorderRadius: 4,
         };
+        edgeCache.current.set(i, { key, edge });
+        return edge;
       }),
-    [definition, kinds, picture],
+    [definition, kinds, picture, small],
   );
 
   return (
