@@ -7,6 +7,8 @@ import {
   MiniMap,
   Position,
   ReactFlow,
+  useReactFlow,
+  useStore,
   type Edge,
   type Node,
   type NodeProps,
@@ -151,6 +153,19 @@ const STATUS_COLOR: Record<NodeStatus, string> = {
   cancelled: '#64748b',
 };
 
+const FIT = { padding: 0.12, maxZoom: 1.1 };
+
+/** Fits the flow again when the canvas changes size (a banner appears), until the user pans or zooms. */
+function FitOnResize({ touched }: { touched: { current: boolean } }) {
+  const { fitView } = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  useEffect(() => {
+    if (!touched.current && width && height) void fitView(FIT);
+  }, [width, height, fitView, touched]);
+  return null;
+}
+
 export interface GraphProps {
   definition: FlowDefinition;
   picture?: RunPicture;
@@ -194,6 +209,7 @@ export function FlowGraph({ definition, picture, selected, onSelect }: GraphProp
     [definition, picture, selected, positions],
   );
 
+  const touched = useRef(false);
   const kinds = useMemo(() => new Map(definition.nodes.map((n) => [n.id, n.type])), [definition]);
   const small = definition.nodes.length <= 60;
   const edgeCache = useRef(new Map<number, { key: string; edge: Edge }>());
@@ -233,7 +249,10 @@ export function FlowGraph({ definition, picture, selected, onSelect }: GraphProp
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
+        fitViewOptions={FIT}
+        onMoveStart={(event) => {
+          if (event) touched.current = true;
+        }}
         minZoom={0.05}
         maxZoom={2}
         nodesDraggable={false}
@@ -243,6 +262,7 @@ export function FlowGraph({ definition, picture, selected, onSelect }: GraphProp
         onPaneClick={() => onSelect?.(undefined)}
         proOptions={{ hideAttribution: true }}
       >
+        <FitOnResize touched={touched} />
         <Background gap={24} size={1} color="#e2e8f0" />
         <Controls showInteractive={false} />
         {definition.nodes.length > 30 && (
