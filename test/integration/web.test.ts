@@ -5,14 +5,19 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildWeb } from '../../lib/dev/build-web.js';
 import { CHROMIUM_PATH } from '../helpers/prerequisites.js';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import type { TestServer } from '../helpers/http-server.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 let stack: Stack;
 let browser: Browser;
+let llm: TestServer;
+const TOKENS = Array.from({ length: 24 }, (_, i) => `word${i} `);
 
 beforeAll(async () => {
   await buildWeb(); // cached by a hash of web/: quick when nothing changed
-  stack = await startStack({ name: 'web' });
+  llm = await startFakeOpenAI({ tokens: TOKENS, delayMs: 120 });
+  stack = await startStack({ name: 'web', httpAllowHosts: [llm.host] });
   // Flags that keep Chromium off the (closed) network and out of the sandbox it cannot use as root.
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -31,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  await llm?.close();
 });
 
 /**
@@ -268,6 +274,48 @@ describe('the web page', () => {
       expect(problems).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it("shows a retry with its attempt and an llm node's tokens as they stream", async () => {
+    const name = await stack.createFlow({
+      name: uniqueName('web-live'),
+      nodes: [
+        {
+          id: 'shaky',
+          type: 'echo',
+          params: { value: 'ok', failAttempts: 1 },
+          retry: { maximumAttempts: 3, initialInterval: '2s' },
+        },
+        { id: 'ask', type: 'llm', params: { baseUrl: `${llm.url}/v1`, model: 'fake', prompt: 'Say {{shaky}}' } },
+      ],
+      edges: [{ source: 'shaky', target: 'ask' }],
+    });
+    const run = await stack.start(name);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`${stack.baseUrl}/runs/${run.runId}`);
+      const shaky = page.locator('[data-node-id="shaky"]');
+      await page.locator('[data-node-id="shaky"][data-status="retrying"]').waitFor();
+      expect(await shaky.innerText()).toContain('retrying · attempt 1 failed');
+      await waitForStatus(page, 'shaky', 'completed');
+      expect(await shaky.innerText()).toContain('completed · 2 attempts');
+
+      // Tokens show in the node while it runs, not only at the end.
+      await waitForStatus(page, 'ask', 'running');
+      const tokens = page.locator('[data-node-id="ask"] [data-tokens]');
+      await page.waitForFunction(() => {
+        const node = document.querySelector('[data-node-id="ask"]');
+        return node?.getAttribute('data-status') === 'running' && /word\d/.test(node.textContent ?? '');
+      });
+      await waitForStatus(page, 'ask', 'completed');
+      expect(await tokens.innerText()).toContain(TOKENS.join('').trim().slice(-40));
+      expect(await tokens.innerText()).not.toContain('word0 ');
+      await page.locator('[data-node-id="ask"]').click();
+      await page.locator('[data-panel-node="ask"] .tf-tokens').getByText(TOKENS.join('').trim()).waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}web-run-llm.png` });
+    } finally {
+      await page.close();
     }
   });
 

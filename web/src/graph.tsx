@@ -73,6 +73,9 @@ function statusLabel(node: FlowNode, view?: NodeView): string {
   }
 }
 
+/** The latest tokens that fit the node's two lines. */
+const tail = (tokens = '') => (tokens.length > 64 ? `…${tokens.slice(-64).trimStart()}` : tokens);
+
 function describe(value: unknown): string {
   return value === undefined ? 'default' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
@@ -116,7 +119,7 @@ const GraphNode = memo(function GraphNode({ data }: NodeProps<GraphNodeType>) {
       </div>
       {streams && (
         <div className="tf-node-tokens" data-tokens>
-          {view?.tokens ? view.tokens.slice(-160) : ''}
+          {tail(view?.tokens)}
         </div>
       )}
       <div className="tf-node-tip" role="tooltip">

@@ -339,9 +339,9 @@ function NodePanel({ runId, nodeId, type, definitionParams, view, state, closed,
       </div>
       <p>
         <StatusPill status={view?.status ?? 'pending'} />{' '}
-        {view && view.attempt > 0 && <span className="tf-muted">attempt {view.attempt}</span>}{' '}
+        {view && view.attempt > 0 && <span className="tf-muted">attempt {view.attempt}</span>}
         {view?.startedAt && view.endedAt && (
-          <span className="tf-muted">{formatDuration(Date.parse(view.endedAt) - Date.parse(view.startedAt))}</span>
+          <span className="tf-muted"> · {formatDuration(Date.parse(view.endedAt) - Date.parse(view.startedAt))}</span>
         )}
         {view?.reused && <span className="tf-muted"> · output reused from the earlier run</span>}
         {view?.reason && <span className="tf-muted"> · {view.reason}</span>}
