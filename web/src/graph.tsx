@@ -156,6 +156,7 @@ const STATUS_COLOR: Record<NodeStatus, string> = {
   cancelled: '#64748b',
 };
 
+const ARROW = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
 const FIT = { padding: 0.12, maxZoom: 1.1 };
 
 /** Fits the flow again when the canvas changes size (a banner appears), until the user pans or zooms. */
@@ -235,7 +236,8 @@ export function FlowGraph({ definition, picture, selected, onSelect }: GraphProp
           className: [branch ? `branch-${branch}` : '', dead ? 'dead' : ''].join(' '),
           // Animated edges repaint every frame; on large graphs that costs more than it tells.
           animated: small && (targetStatus === 'running' || targetStatus === 'retrying'),
-          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+          // Top to bottom says the direction; arrowheads on hundreds of edges cost every redraw.
+          markerEnd: small ? ARROW : undefined,
           labelBgPadding: [4, 2],
           labelBgBorderRadius: 4,
         };

@@ -67,7 +67,12 @@ export function RunPage({ runId }: { runId: string }) {
     performance.clearMarks('tempoflow:redraw-start');
   }, [picture]);
   useEffect(() => {
-    const save = () => latest.current && savePicture(runId, latest.current);
+    let saved = -1;
+    const save = () => {
+      if (!latest.current || latest.current.seq === saved) return;
+      saved = latest.current.seq;
+      savePicture(runId, latest.current);
+    };
     const timer = setInterval(save, 500);
     window.addEventListener('pagehide', save);
     return () => {
