@@ -3,6 +3,9 @@
  * the run page keeps up with a run of it (each node's colour change against its event's time).
  * `npm run bench` runs it as the `web-200` scenario, against the bench's own API and worker.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildWeb } from '../lib/dev/build-web.js';
 import { createSseParser } from '../lib/index.js';
@@ -45,6 +48,9 @@ const pct = (xs: number[], p: number) => {
 
 export interface WebBenchResult {
   nodes: number;
+  /** Chromium's nice value during the measurement, and the machine's load averages at the end. */
+  browserNice: number;
+  loadAverage: number[];
   drawMs: { min: number; median: number; max: number };
   layoutMs: number;
   /** Event `ts` → the page shows it (lag*), and → a bare SSE client in this process receives it (streamLag*). */
@@ -79,8 +85,18 @@ export async function benchWeb(base: string, trials: number, log: (s: string) =>
   });
   if (stored.status !== 201 && stored.status !== 409) throw new Error(`store ${name}: ${await stored.text()}`);
 
+  // A user's browser runs on their own machine, not beside the API, worker, Postgres and Temporal:
+  // as root, the bench gives Chromium a higher CPU priority (nice -10) so the figures are the page's
+  // own cost rather than its wait for two shared cores.
+  const niceDir = mkdtempSync(path.join(os.tmpdir(), 'tempoflow-chromium-'));
+  const browserNice = process.getuid?.() === 0 ? -10 : 0;
+  const executablePath = browserNice ? path.join(niceDir, 'chromium') : CHROMIUM_PATH;
+  if (browserNice) {
+    writeFileSync(executablePath, `#!/bin/sh\nexec nice -n ${browserNice} ${CHROMIUM_PATH} "$@"\n`);
+    chmodSync(executablePath, 0o755);
+  }
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -160,6 +176,8 @@ export async function benchWeb(base: string, trials: number, log: (s: string) =>
     await page.close();
     const result: WebBenchResult = {
       nodes: NODES,
+      browserNice,
+      loadAverage: os.loadavg().map((x) => round(x)),
       drawMs: {
         min: round(Math.min(...draws)),
         median: pct(draws, 50),
@@ -185,6 +203,7 @@ export async function benchWeb(base: string, trials: number, log: (s: string) =>
     return result;
   } finally {
     await browser.close();
+    rmSync(niceDir, { recursive: true, force: true });
   }
 }
 
