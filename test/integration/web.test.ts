@@ -353,6 +353,54 @@ describe('the web page', () => {
     }
   });
 
+  it('marks loop and sub-flow nodes and switches versions', async () => {
+    const child = await stack.createFlow({
+      name: uniqueName('web-child'),
+      nodes: [{ id: 'x', type: 'echo', params: { value: 1 } }],
+      edges: [],
+    });
+    const def = (version: number) => ({
+      name: `${child}-parent`,
+      nodes: [
+        { id: 'in', type: 'input' },
+        {
+          id: 'rows',
+          type: 'loop',
+          params: {
+            items: [1, 2],
+            body: {
+              nodes: [{ id: 'b', type: 'echo', params: { value: '{{inputs.item}}' } }],
+              edges: [],
+            },
+          },
+        },
+        { id: 'enrich', type: 'subflow', params: { flow: child, inputs: {} } },
+        ...(version > 1 ? [{ id: 'extra', type: 'echo', params: { value: 2 } }] : []),
+      ],
+      edges: [
+        { source: 'in', target: 'rows' },
+        { source: 'rows', target: 'enrich' },
+      ],
+    });
+    const name = await stack.createFlow(def(1));
+    expect((await stack.api('PUT', `/api/v1/flows/${name}`, def(2))).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`${stack.baseUrl}/flows/${name}`);
+      await page.locator('[data-node-id="extra"]').waitFor();
+      expect(await page.locator('[data-node-id="rows"]').innerText()).toMatch(/↻ loop[\s\S]*body inline/);
+      expect(await page.locator('[data-node-id="enrich"]').innerText()).toMatch(
+        new RegExp(`⊞ subflow[\\s\\S]*flow ${child}`),
+      );
+      await page.selectOption('select[name="version"]', '1');
+      await page.waitForURL(/\?version=1$/);
+      await page.locator('[data-node-id="extra"]').waitFor({ state: 'detached' });
+      expect(await page.locator('[data-node-id]').count()).toBe(3);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lists runs with a flow filter and pages through them without overlap', async () => {
     const name = await stack.createFlow({
       name: uniqueName('web-list'),
