@@ -342,26 +342,28 @@ export function createRunService(deps: RunServiceDeps) {
       cancelled: 'Canceled',
     };
     if (filter.status) clauses.push(`ExecutionStatus = '${statusMap[filter.status]}'`);
+    const query = clauses.join(' AND ');
+    // Temporal answers a malformed token with UNKNOWN (which the client retries), so the token we
+    // hand out names the query it pages, and anything else is refused here.
+    const tag = createHash('sha256').update(query).digest('base64url').slice(0, 8);
     const runs = [];
-    let nextPageToken: Uint8Array | undefined = filter.pageToken
-      ? Buffer.from(filter.pageToken, 'base64url')
-      : undefined;
+    let nextPageToken: Uint8Array | undefined;
+    if (filter.pageToken) {
+      const [version, forQuery, inner] = Buffer.from(filter.pageToken, 'base64url').toString('utf8').split(':');
+      if (version !== 'tf1' || forQuery !== tag || !inner) {
+        const message = 'not a nextPageToken this API gave out for the same flow and status filters';
+        throw new HttpError(400, 'invalid_request', `$.pageToken: ${message}`, [{ path: '$.pageToken', message }]);
+      }
+      nextPageToken = Buffer.from(inner, 'base64url');
+    }
     do {
-      let response: Awaited<ReturnType<typeof client.workflowService.listWorkflowExecutions>>;
-      try {
-        response = await client.workflowService.listWorkflowExecutions({
+      const response: Awaited<ReturnType<typeof client.workflowService.listWorkflowExecutions>> =
+        await client.workflowService.listWorkflowExecutions({
           namespace: deps.namespace,
-          query: clauses.join(' AND '),
+          query,
           pageSize: filter.limit - runs.length,
           nextPageToken,
         });
-      } catch (err) {
-        if (filter.pageToken && (err as { code?: number }).code === 3)
-          throw new HttpError(400, 'invalid_request', '$.pageToken: not a page token this API gave out', [
-            { path: '$.pageToken', message: 'not a page token this API gave out' },
-          ]);
-        throw err;
-      }
       for (const raw of response.executions) {
         const wf = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, deps.namespace);
         const runId = wf.workflowId.replace(/^run-/, '');
@@ -379,7 +381,8 @@ export function createRunService(deps: RunServiceDeps) {
       }
       nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
     } while (nextPageToken && runs.length < filter.limit);
-    return { runs, ...(nextPageToken ? { nextPageToken: Buffer.from(nextPageToken).toString('base64url') } : {}) };
+    const next = nextPageToken && `tf1:${tag}:${Buffer.from(nextPageToken).toString('base64url')}`;
+    return { runs, ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}) };
   }
 
   async function events(runId: string, after: number) {

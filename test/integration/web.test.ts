@@ -432,6 +432,10 @@ describe('the web page', () => {
       expect([...first, ...second].sort()).toEqual([...ids].sort());
       await expect(page.getByRole('button', { name: 'Next page →' }).count()).resolves.toBe(0);
 
+      const bad = await stack.api('GET', `/api/v1/runs?flow=${name}&pageToken=bm90LWEtdG9rZW4`);
+      expect(bad.status, JSON.stringify(bad.body)).toBe(400);
+      expect(bad.body.error.message).toContain('pageToken');
+
       await page.selectOption('select[name="status"]', 'failed');
       await page.getByText('No runs match.').waitFor();
     } finally {
