@@ -12,6 +12,7 @@ export default tseslint.config(
       'test-artifacts/**',
       'test/fixtures/histories/**',
       'bin/**',
+      'web/dist/**',
     ],
   },
   js.configs.recommended,

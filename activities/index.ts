@@ -135,9 +135,11 @@ export function createActivities(deps: ActivityDeps) {
           data,
         });
       emit('node.started');
+      let params: unknown;
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
+        params = reportableParams(maskSecrets(resolved.params, secrets.values()));
         const invalid = checkResolvedParams(type, resolved.params);
         if (invalid) throw ApplicationFailure.nonRetryable(maskSecrets(invalid, secrets.values()), 'InvalidParams');
         const checked = NODE_TYPE_PARAMS[type].safeParse(resolved.params);
@@ -168,7 +170,7 @@ export function createActivities(deps: ActivityDeps) {
           maskSecrets(raw, secrets.values()),
           deps.blobThresholdBytes,
         );
-        emit('node.completed', { durationMs: Date.now() - started });
+        emit('node.completed', { durationMs: Date.now() - started, params });
         await events.drain();
         return { output: value, attempt };
       } catch (err) {
@@ -179,7 +181,10 @@ export function createActivities(deps: ActivityDeps) {
         const failure = toFailure(err, attempt, secrets.values());
         const willRetry = !failure.nonRetryable && (input.maximumAttempts === 0 || attempt < input.maximumAttempts);
         if (willRetry) {
-          emit('node.retrying', { error: { message: failure.message, type: failure.type } });
+          emit('node.retrying', { error: { message: failure.message, type: failure.type }, params });
+        } else if (params !== undefined) {
+          // The workflow reports the failure; the params this last attempt ran with are known only here.
+          emit('node.progress', { params }, ':params');
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
         await events.drain().catch(() => undefined);
@@ -254,4 +259,14 @@ function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): Ap
     nonRetryable: false,
     details: [{ attempt }],
   });
+}
+
+const REPORTED_PARAMS_BYTES = 16 * 1024;
+
+/** Resolved params as events carry them (secrets already masked): whole, or a preview when large. */
+function reportableParams(params: unknown): unknown {
+  const json = JSON.stringify(params) ?? 'null';
+  return json.length <= REPORTED_PARAMS_BYTES
+    ? params
+    : { $truncated: true, preview: json.slice(0, REPORTED_PARAMS_BYTES) };
 }

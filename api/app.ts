@@ -15,6 +15,7 @@ import { runsRouter, type Replay } from './routers/runs.js';
 import { createReplayer } from '../worker/index.js';
 import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
+import { webRouter } from './web.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -114,6 +115,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),
   );
   app.use('/api/v1', api);
+  app.use(webRouter());
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.logger));
 

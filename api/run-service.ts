@@ -28,6 +28,7 @@ import {
   runStatusOf,
 } from '../lib/index.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
 import type { RunRequest } from './schemas.js';
@@ -359,7 +360,11 @@ export function createRunService(deps: RunServiceDeps) {
     clearTimeout(timer);
   }
 
-  async function list(filter: { flow?: string; status?: string; limit: number }) {
+  /**
+   * One page of runs from Temporal visibility, newest first; `nextPageToken` (absent on the last
+   * page) is Temporal's own page token, so pages never overlap or skip a run.
+   */
+  async function list(filter: { flow?: string; status?: string; limit: number; pageToken?: string }) {
     const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
     if (filter.flow) {
       const flow = await getFlow(sql, filter.flow);
@@ -372,26 +377,47 @@ export function createRunService(deps: RunServiceDeps) {
       cancelled: 'Canceled',
     };
     if (filter.status) clauses.push(`ExecutionStatus = ${quote(statusMap[filter.status])}`);
+    const query = clauses.join(' AND ');
+    // Temporal answers a malformed token with UNKNOWN (which the client retries), so the token we
+    // hand out names the query it pages, and anything else is refused here.
+    const tag = createHash('sha256').update(query).digest('base64url').slice(0, 8);
     const runs = [];
-    for await (const wf of client.workflow.list({
-      query: clauses.join(' AND '),
-      pageSize: Math.min(filter.limit, 1000),
-    })) {
-      const runId = wf.workflowId.replace(/^run-/, '');
-      runs.push({
-        runId,
-        workflowId: wf.workflowId,
-        flowId: wf.typedSearchAttributes.get(FLOW_ID_KEY),
-        flowName: wf.typedSearchAttributes.get(FLOW_NAME_KEY),
-        flowVersion: wf.typedSearchAttributes.get(FLOW_VERSION_KEY),
-        status: runStatusOf(wf.status.name),
-        startedAt: wf.startTime.toISOString(),
-        closedAt: wf.closeTime?.toISOString() ?? null,
-        links: links(runId),
-      });
-      if (runs.length >= filter.limit) break;
+    let nextPageToken: Uint8Array | undefined;
+    if (filter.pageToken) {
+      const [version, forQuery, inner] = Buffer.from(filter.pageToken, 'base64url').toString('utf8').split(':');
+      if (version !== 'tf1' || forQuery !== tag || !inner) {
+        const message = 'not a nextPageToken this API gave out for the same flow and status filters';
+        throw new HttpError(400, 'invalid_request', `$.pageToken: ${message}`, [{ path: '$.pageToken', message }]);
+      }
+      nextPageToken = Buffer.from(inner, 'base64url');
     }
-    return runs;
+    do {
+      const response: Awaited<ReturnType<typeof client.workflowService.listWorkflowExecutions>> =
+        await client.workflowService.listWorkflowExecutions({
+          namespace: deps.namespace,
+          query,
+          pageSize: filter.limit - runs.length,
+          nextPageToken,
+        });
+      for (const raw of response.executions) {
+        const wf = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, deps.namespace);
+        const runId = wf.workflowId.replace(/^run-/, '');
+        runs.push({
+          runId,
+          workflowId: wf.workflowId,
+          flowId: wf.typedSearchAttributes.get(FLOW_ID_KEY),
+          flowName: wf.typedSearchAttributes.get(FLOW_NAME_KEY),
+          flowVersion: wf.typedSearchAttributes.get(FLOW_VERSION_KEY),
+          status: runStatusOf(wf.status.name),
+          startedAt: wf.startTime.toISOString(),
+          closedAt: wf.closeTime?.toISOString() ?? null,
+          links: links(runId),
+        });
+      }
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    } while (nextPageToken && runs.length < filter.limit);
+    const next = nextPageToken && `tf1:${tag}:${Buffer.from(nextPageToken).toString('base64url')}`;
+    return { runs, ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}) };
   }
 
   async function events(runId: string, after: number) {

@@ -33,6 +33,8 @@ export const listRunsSchema = z.object({
     .optional(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
+  /** `nextPageToken` of the previous page. */
+  pageToken: z.string().min(1).max(4000).optional(),
 });
 
 export const rerunSchema = z

@@ -24,7 +24,7 @@ export function runsRouter(
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.json({ runs: await runs.list(parseBody(listRunsSchema, req.query, 'query')) });
+    res.json(await runs.list(parseBody(listRunsSchema, req.query, 'query')));
   });
 
   router.get('/:runId', async (req, res) => {

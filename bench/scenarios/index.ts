@@ -5,6 +5,7 @@ import { loop } from './loop.js';
 import { scaling } from './scaling.js';
 import { throughput } from './throughput.js';
 import { waiting } from './waiting.js';
+import { web } from './web.js';
 import { wideSlow } from './wide-slow.js';
 
 /** Every scenario, in the order `npm run bench` runs them and the table lists them. */
@@ -16,4 +17,5 @@ export const SCENARIOS: Scenario[] = [
   loop,
   waiting,
   scaling,
+  web,
 ];

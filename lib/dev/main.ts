@@ -9,6 +9,7 @@ import { fatal } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { checkDatabase, createSql, migrate } from '../sql.js';
 import { ensureTemporalDevServer } from '../temporal-dev-server.js';
+import { buildWeb } from './build-web.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     });
     stops.push(temporal.stop);
 
+    if (await buildWeb()) logger.info('built the web page (web/ changed since the last build)');
+
     const env = { ...process.env, DATABASE_URL: config.databaseUrl, LOG_FORMAT: config.LOG_FORMAT ?? 'pretty' };
     for (const role of ['worker', 'api'] as const) {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], {
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
       [
         '',
         'Tempoflow is running.',
-        `  API          ${apiUrl}`,
+        `  Web          ${apiUrl}`,
+        `  API          ${apiUrl}/api/v1`,
         `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
         `  Flows        ${loaded.join(', ') || '(none in examples/)'}`,
         '',
