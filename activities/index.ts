@@ -26,6 +26,7 @@ import { output } from './nodes/output.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { loadSecrets, maskSecrets } from './secrets.js';
+import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 
 export { checkJsonata } from './nodes/jsonata.js';
 export { echo } from './nodes/echo.js';
@@ -130,6 +131,11 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
+        if (type === 'llm') {
+          const filled = await withModelDefaults(deps.sql, env, resolved.params);
+          resolved.params = filled.params;
+          if (filled.addedSecret) secrets.set(DEFAULT_KEY_SECRET, filled.addedSecret);
+        }
         const checked = NODE_TYPE_PARAMS[type].safeParse(resolved.params);
         if (!checked.success) {
           const problems = checked.error.issues

@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './tweaks.js';
 export * from './duration.js';
 export * from './run-types.js';
+export * from './agent-types.js';

@@ -175,7 +175,7 @@ export function validateGraph(
       else outputNames.set(name, i);
     }
     if (
-      type === 'llm' &&
+      (type === 'llm' || type === 'agent') &&
       isObject(params) &&
       typeof params.apiKey === 'string' &&
       !/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/.test(params.apiKey)
@@ -189,7 +189,12 @@ export function validateGraph(
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));
     }
 
-    const scopeParams = type === 'loop' && isObject(params) ? { ...params, body: undefined } : params;
+    const scopeParams =
+      type === 'loop' && isObject(params)
+        ? { ...params, body: undefined }
+        : type === 'agent' && isObject(params) // tools and the key resolve inside the agent's activities
+          ? { ...params, tools: undefined, apiKey: undefined }
+          : params;
     const own = typeof node.id === 'string' && graph.nodes.has(node.id) ? ancestors(graph, node.id) : new Set<string>();
     for (const ref of findPlaceholders(scopeParams, [...prefix, 'nodes', i, 'params'])) {
       if (ref.root === 'inputs') continue;
