@@ -4,7 +4,7 @@ const PLACEHOLDER_ONLY = /^\{\{\s*[^{}]+?\s*\}\}$/;
 const orRef = <T extends z.ZodTypeAny>(schema: T) =>
   z.union([schema, z.string().regex(PLACEHOLDER_ONLY, 'a placeholder such as "{{node.value}}"')]);
 
-export const AGENT_TOOL_KINDS = ['url_fetch', 'calculator', 'memory_search', 'http'] as const;
+export const AGENT_TOOL_KINDS = ['url_fetch', 'calculator', 'memory_search', 'current_date', 'http'] as const;
 export type AgentToolKind = (typeof AGENT_TOOL_KINDS)[number];
 
 /**
