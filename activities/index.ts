@@ -23,6 +23,8 @@ import { echo } from './nodes/echo.js';
 import { http } from './nodes/http.js';
 import { llm } from './nodes/llm.js';
 import { output } from './nodes/output.js';
+import { message } from './nodes/message.js';
+import { createAgentActivities } from './nodes/agent.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { loadSecrets, maskSecrets } from './secrets.js';
@@ -198,6 +200,15 @@ export function createActivities(deps: ActivityDeps) {
     transform: node('transform', transform as NodeFn),
     condition: node('condition', condition as NodeFn),
     output: node('output', output as NodeFn),
+    message: node('message', message(deps.sql) as NodeFn),
+    unsupported: node('unsupported', unsupported as NodeFn),
+    ...createAgentActivities({
+      sql: deps.sql,
+      logger: deps.logger,
+      httpAllowHosts: deps.httpAllowHosts,
+      env,
+      publisher,
+    }),
 
     /** Params of a workflow-run node whose placeholders name stored blobs (no secrets allowed). */
     async resolveParams(input: NodeActivityInput): Promise<Record<string, unknown>> {
@@ -237,6 +248,14 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A component the importer could not map: fails at once, naming it. */
+async function unsupported(params: { component: string; reason: string; langflowId?: string }): Promise<never> {
+  throw ApplicationFailure.nonRetryable(
+    `unsupported component ${params.langflowId ?? ''} (${params.component}): ${params.reason}`,
+    'UnsupportedComponent',
+  );
+}
 
 function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): ApplicationFailure {
   const list = [...secrets];

@@ -7,3 +7,4 @@ export * from './tweaks.js';
 export * from './duration.js';
 export * from './run-types.js';
 export * from './agent-types.js';
+export * from './agent-tools.js';

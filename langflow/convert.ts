@@ -78,7 +78,6 @@ export function flowNameOf(exp: Pick<LangflowExport, 'endpoint_name' | 'name'>):
 }
 
 const TOOL_OUTPUT = 'component_as_tool';
-const OUTPUT_TYPES = new Set(['ChatOutput', 'TextOutput']);
 
 /**
  * Converts a Langflow export into a native flow definition and a per-component report. Pure: no
