@@ -38,6 +38,9 @@ export const configSchema = z.object({
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /** Defaults for llm/agent nodes that leave them empty (the key is the secret LLM_API_KEY). */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };

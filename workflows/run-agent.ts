@@ -54,21 +54,25 @@ export async function runAgent(input: RunAgentInput): Promise<AgentOutput> {
   const tools = p.tools ?? [];
   const toolFunctions = tools.map(toolFunction);
   const sessionId = typeof p.sessionId === 'string' && p.sessionId ? p.sessionId : null;
+  const excludeMessageId = typeof p.excludeMessageId === 'string' ? p.excludeMessageId : null;
 
   let state = input.state;
   if (!state) {
     const prompt = textOf(p.prompt);
-    if (!prompt)
-      throw ApplicationFailure.nonRetryable(`${input.nodeId}: the prompt is empty`, WORKFLOW_ERRORS.InvalidParams);
+    if (!prompt && !p.system)
+      throw ApplicationFailure.nonRetryable(
+        `${input.nodeId}: both the prompt and the system message are empty`,
+        WORKFLOW_ERRORS.InvalidParams,
+      );
     const messages: AgentChatMessage[] = [];
     if (p.system) messages.push({ role: 'system', content: p.system });
     const limit = typeof p.historyMessages === 'number' ? p.historyMessages : 0;
     if (sessionId && limit > 0) {
       const { agentHistory } = acts('chat memory', 'history');
-      const excludeMessageId = typeof p.excludeMessageId === 'string' ? p.excludeMessageId : null;
       messages.push(...(await agentHistory({ sessionId, limit, excludeMessageId })));
     }
-    messages.push({ role: 'user', content: prompt });
+    // Langflow lets an agent run on its system prompt alone (Blog Writer feeds the user's text there).
+    if (prompt) messages.push({ role: 'user', content: prompt });
     state = { messages, iteration: 0, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, calls: 0 };
   }
   const { messages } = state;
@@ -117,7 +121,14 @@ export async function runAgent(input: RunAgentInput): Promise<AgentOutput> {
       else {
         const { agentTool } = acts(`tool ${tool.name} (call ${n})`, `c${n}`);
         try {
-          ({ content } = await agentTool({ ...base, call: n, tool, arguments: tc.function.arguments, sessionId }));
+          ({ content } = await agentTool({
+            ...base,
+            call: n,
+            tool,
+            arguments: tc.function.arguments,
+            sessionId,
+            excludeMessageId,
+          }));
         } catch (err) {
           if (!(err instanceof ActivityFailure)) throw err;
           content = `Error: the tool failed: ${(err.cause as Error | undefined)?.message ?? err.message}`;

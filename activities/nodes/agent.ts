@@ -58,6 +58,8 @@ export interface AgentToolInput extends AgentCallBase {
   /** The model's JSON arguments, as it sent them. */
   arguments: string;
   sessionId?: string | null;
+  /** The run's own prompt message, left out of memory searches. */
+  excludeMessageId?: string | null;
 }
 
 export interface AgentHistoryInput {
@@ -314,6 +316,7 @@ async function runTool(
       const rows = await deps.sql<{ sender: string; text: string; created_at: Date }[]>`
         SELECT sender, text, created_at FROM chat_messages
         WHERE ${bySession ? deps.sql`session_id = ${input.sessionId!}` : deps.sql`TRUE`}
+          AND id <> ${input.excludeMessageId ?? ''}
           ${words.length ? deps.sql`AND text ILIKE ANY(${words})` : deps.sql``}
         ORDER BY created_at DESC LIMIT ${topK}`;
       if (rows.length === 0) return 'No matching memories.';
@@ -422,6 +425,7 @@ export function htmlToText(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
     .replace(/\n\s*\n+/g, '\n\n')
     .trim();
 }
