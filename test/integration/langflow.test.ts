@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LangflowClient } from '@datastax/langflow-client';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -119,6 +122,25 @@ describe('import', () => {
     const run = await stack.api('POST', '/api/v1/run/vector-answer', { input_value: 'hi' });
     expect(run.status).toBe(422);
     expect(run.body.error.details[0]).toMatchObject({ id: 'AstraDB-bbbb2', type: 'AstraDB' });
+  });
+
+  it('imports from the CLI: tempoflow import <file>', async () => {
+    const cli = (file: string) =>
+      promisify(execFile)(
+        process.execPath,
+        [fileURLToPath(new URL('../../bin/tempoflow.js', import.meta.url)), 'import', file],
+        {
+          env: { ...process.env, TEMPOFLOW_URL: stack.baseUrl },
+        },
+      );
+    const { stdout } = await cli(`${SHARED}Memory Chatbot.json`);
+    expect(stdout).toMatch(/^imported memory-chatbot v\d+$/m);
+    expect(stdout).toMatch(/MemoryBase-xePih\s+MemoryBase\s+tool\s+agent tool memory_search "retrieve_memory"/);
+    const refused = await cli(fileURLToPath(new URL('../fixtures/langflow/vector-answer.json', import.meta.url))).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused).toMatchObject({ code: expect.any(Number) });
+    expect((refused as { stderr: string }).stderr).toContain('AstraDB-bbbb2 (AstraDB)');
   });
 
   it('answers 400 with a JSON path for a body that is not a Langflow export', async () => {
