@@ -6,6 +6,8 @@ import { startHttpServer, type TestServer } from './http-server.js';
  */
 /** What the fake answers to one request: text tokens, or tool calls (streamed as OpenAI does). */
 export interface FakeReply {
+  /** Answer with this HTTP error status instead. */
+  status?: number;
   tokens?: string[];
   toolCalls?: { name: string; arguments: Record<string, unknown> }[];
 }
@@ -41,6 +43,12 @@ export async function startFakeOpenAI(o: {
     }
     const request = JSON.parse(body) as FakeChatRequest;
     void Promise.resolve(o.respond ? o.respond(request, n) : { tokens: o.tokens }).then((reply) => {
+      if (reply.status) {
+        res
+          .writeHead(reply.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'the fake refuses', type: 'invalid_request_error' } }));
+        return;
+      }
       const tokens = reply.tokens ?? [];
       const calls = reply.toolCalls ?? [];
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

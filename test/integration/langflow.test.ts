@@ -13,13 +13,17 @@ const load = (file: string) => JSON.parse(readFileSync(`${SHARED}${file}`, 'utf8
 const own = (file: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/langflow/${file}`, import.meta.url), 'utf8'));
 
+const API_KEY = 'lf-test-key';
 let stack: Stack;
+/** The API with Langflow's x-api-key header. */
+const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body, { 'x-api-key': API_KEY });
 let llm: TestServer;
 let pages: TestServer;
 let client: LangflowClient;
 
 /** The fake model: calls a tool when the conversation asks for one, else answers from what it saw. */
 function respond(request: FakeChatRequest): FakeReply {
+  if (request.model === 'fail-please') return { status: 400 };
   const last = request.messages.at(-1)!;
   const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
   const tools = (request.tools ?? []).map((t) => t.function.name);
@@ -66,9 +70,10 @@ beforeAll(async () => {
   stack = await startStack({
     name: 'langflow',
     httpAllowHosts: [llm.host, pages.host],
+    apiKeys: [API_KEY],
     env: { LLM_BASE_URL: `${llm.url}/v1`, LLM_MODEL: 'fake-model', SECRET_LLM_API_KEY: 'sk-default-key-123' },
   });
-  client = new LangflowClient({ baseUrl: stack.baseUrl });
+  client = new LangflowClient({ baseUrl: stack.baseUrl, apiKey: API_KEY });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -77,7 +82,7 @@ afterAll(async () => {
 });
 
 async function importFile(exp: unknown, query = '') {
-  return stack.api('POST', `/api/v1/flows/import/langflow${query}`, exp);
+  return api('POST', `/api/v1/flows/import/langflow${query}`, exp);
 }
 
 describe('import', () => {
@@ -94,7 +99,7 @@ describe('import', () => {
       expect(res.body).toMatchObject({ name, version: 1, unsupported: [] });
       for (const c of res.body.components) expect(['mapped', 'tool', 'ignored']).toContain(c.status);
     }
-    const blog = (await stack.api('GET', '/api/v1/flows/blog-writer')).body;
+    const blog = (await api('GET', '/api/v1/flows/blog-writer')).body;
     expect(blog.definition.nodes.map((n: { id: string; type: string }) => `${n.id}:${n.type}`)).toEqual(
       expect.arrayContaining(['ChatInput-w522Z:message', 'Prompt_Template-3URhM:template', 'Agent-9tNMJ:agent']),
     );
@@ -119,7 +124,7 @@ describe('import', () => {
     const stored = await importFile(own('vector-answer.json'), '?allowUnsupported=true');
     expect(stored.status).toBe(201);
     expect(stored.body.components.find((c: { id: string }) => c.id === 'AstraDB-bbbb2').status).toBe('unsupported');
-    const run = await stack.api('POST', '/api/v1/run/vector-answer', { input_value: 'hi' });
+    const run = await api('POST', '/api/v1/run/vector-answer', { input_value: 'hi' });
     expect(run.status).toBe(422);
     expect(run.body.error.details[0]).toMatchObject({ id: 'AstraDB-bbbb2', type: 'AstraDB' });
   });
@@ -130,7 +135,7 @@ describe('import', () => {
         process.execPath,
         [fileURLToPath(new URL('../../bin/tempoflow.js', import.meta.url)), 'import', file],
         {
-          env: { ...process.env, TEMPOFLOW_URL: stack.baseUrl },
+          env: { ...process.env, TEMPOFLOW_URL: stack.baseUrl, TEMPOFLOW_API_KEY: API_KEY },
         },
       );
     const { stdout } = await cli(`${SHARED}Memory Chatbot.json`);
@@ -152,7 +157,7 @@ describe('import', () => {
 
 describe('run API', () => {
   it('runs Basic Prompting through /api/v1/run with Langflow’s RunResponse shape', async () => {
-    const res = await stack.api('POST', '/api/v1/run/basic-prompting', {
+    const res = await api('POST', '/api/v1/run/basic-prompting', {
       input_value: 'What is Temporal?',
       session_id: 's-basic',
     });
@@ -166,13 +171,35 @@ describe('run API', () => {
     expect(sent.messages[0]).toEqual({ role: 'system', content: expect.stringContaining('GenAI expert') });
     expect(sent.messages[1]).toEqual({ role: 'user', content: 'What is Temporal?' });
     expect(llm.requests.at(-1)!.headers.authorization).toBe('Bearer sk-default-key-123');
-    // It is a normal run: the run id leads to its state.
-    const run = await stack.api('GET', `/api/v1/runs/${res.body.run_id}`);
+    // It is a normal run: the run id leads to its state; the default key never enters its history.
+    const run = await api('GET', `/api/v1/runs/${res.body.run_id}`);
     expect(run.body.status).toBe('completed');
+    const history = await api('GET', `/api/v1/runs/${res.body.run_id}/history`);
+    expect(history.status).toBe(200);
+    expect(JSON.stringify(history.body)).not.toContain('sk-default-key-123');
+    expect(JSON.stringify(run.body)).not.toContain('sk-default-key-123');
+  });
+
+  it('needs the API key (x-api-key) when API_KEYS is set', async () => {
+    const res = await stack.api('POST', '/api/v1/run/basic-prompting', { input_value: 'hi' });
+    expect(res.status).toBe(401);
+  });
+
+  it('streams an error event when the run fails', async () => {
+    const res = await fetch(`${stack.baseUrl}/api/v1/run/basic-prompting?stream=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+      body: JSON.stringify({ input_value: 'hi', tweaks: { 'Language Model': { model_name: 'fail-please' } } }),
+    });
+    const events = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; data: { error?: string } });
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: expect.stringContaining('LLM 400') } });
   });
 
   it('applies tweaks by component id and by display name', async () => {
-    const res = await stack.api('POST', '/api/v1/run/basic-prompting', {
+    const res = await api('POST', '/api/v1/run/basic-prompting', {
       input_value: 'hi',
       tweaks: { 'Prompt-t2oaK': { template: 'Be a pirate.' }, 'Language Model': { model_name: 'other-model' } },
     });
@@ -180,7 +207,7 @@ describe('run API', () => {
     const sent = JSON.parse(llm.requests.at(-1)!.body);
     expect(sent.messages[0].content).toBe('Be a pirate.');
     expect(sent.model).toBe('other-model');
-    const bad = await stack.api('POST', '/api/v1/run/basic-prompting', { tweaks: { Nope: { a: 1 } } });
+    const bad = await api('POST', '/api/v1/run/basic-prompting', { tweaks: { Nope: { a: 1 } } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('$.tweaks["Nope"]');
   });
@@ -207,7 +234,7 @@ describe('run API', () => {
   });
 
   it('runs the Blog Writer agent: the model calls the URL tool, the page comes back as text', async () => {
-    const raw = await stack.api('POST', '/api/v1/run/blog-writer', { input_value: `${pages.url}/article` });
+    const raw = await api('POST', '/api/v1/run/blog-writer', { input_value: `${pages.url}/article` });
     expect(raw.status, JSON.stringify(raw.body)).toBe(200);
     const response = await client.flow('blog-writer').run(`${pages.url}/article`);
     expect(response.chatOutputText()).toBe(`Tool said: # ${pages.url}/article\nTemporal\nDurable execution rocks.`);
@@ -239,7 +266,7 @@ describe('run API', () => {
   });
 
   it('runs the Financial Report Parser: file content by tweak, structured output, parser table', async () => {
-    const res = await stack.api('POST', '/api/v1/run/financial-report-parser', {
+    const res = await api('POST', '/api/v1/run/financial-report-parser', {
       input_value: '',
       tweaks: { 'File-NGW2N': { content: 'Acme annual report: revenue $10M ...' } },
     });
@@ -251,10 +278,14 @@ describe('run API', () => {
   });
 
   it('answers the webhook with 202 like Langflow, plus the run id', async () => {
-    const res = await stack.api('POST', '/api/v1/webhook/basic-prompting', { any: 'payload' });
+    const res = await api('POST', '/api/v1/webhook/basic-prompting', { any: 'payload' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ message: 'Task started in the background', status: 'in progress' });
-    const run = await stack.waitForRun(res.body.runId, (r) => r.status === 'completed');
+    let run = (await api('GET', `/api/v1/runs/${res.body.runId}`)).body;
+    while (run.status === 'running') {
+      await new Promise((r) => setTimeout(r, 100));
+      run = (await api('GET', `/api/v1/runs/${res.body.runId}`)).body;
+    }
     expect(run.outputs['ChatOutput-yK0AU'].text).toBe('Hello from the fake');
   });
 });
