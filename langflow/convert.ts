@@ -122,10 +122,21 @@ export function convertLangflow(exp: LangflowExport, options: ConvertOptions = {
     reads.set(n.id, () => ({ text: { root: ids[n.id], path: ['text'] }, data: { root: ids[n.id], path: [] } }));
   };
 
+  // Langflow loops: the components on the cycle through a Loop's `item` form its body.
+  const bodies = new Map<string, LoopBody>();
+  for (const n of lfNodes)
+    if (componentType(n) === 'LoopComponent') {
+      const body = loopBody(n, lfNodes, lfEdges);
+      if (body) bodies.set(n.id, body);
+    }
+  const inBody = new Set([...bodies.values()].flatMap((b) => [...b.members]));
+  /** Readers of a loop's `done` read its unwrapping node, so their edges start there. */
+  const via = new Map<string, string>();
+
   // Tools first: they are folded into the agents they feed.
   const toolsOf = new Map<string, AgentTool[]>();
   for (const n of lfNodes) {
-    if (isNote(n) || !isTool(n)) continue;
+    if (isNote(n) || !isTool(n) || inBody.has(n.id)) continue;
     const targets = lfEdges.filter((e) => e.source === n.id && edgeEnds(e).field === 'tools').map((e) => e.target);
     const agents = targets.filter((t) => {
       const type = byId.get(t) && componentType(byId.get(t)!);
@@ -151,7 +162,7 @@ export function convertLangflow(exp: LangflowExport, options: ConvertOptions = {
 
   // Components in an order where every source is converted before its readers.
   const order = topoOrder(
-    lfNodes.filter((n) => !isNote(n) && !isTool(n)),
+    lfNodes.filter((n) => !isNote(n) && !isTool(n) && !inBody.has(n.id)),
     lfEdges,
   );
   for (const n of lfNodes) if (isNote(n)) report(n, { status: 'ignored', nodes: [], reason: 'a note' });
@@ -439,9 +450,69 @@ export function convertLangflow(exp: LangflowExport, options: ConvertOptions = {
         messageReads();
         break;
       }
-      case 'LoopComponent':
-        refuse(n, 'Langflow loops (cycles through a Loop component) are not converted yet; use a native loop node');
+      case 'LoopComponent': {
+        const body = bodies.get(n.id);
+        const source = fed('data');
+        if (!body) {
+          refuse(n, 'no loop body: connect the Loop "item" output through components back into "item"');
+          break;
+        }
+        if (!source) {
+          refuse(n, 'the Loop "data" input is not connected');
+          break;
+        }
+        if (body.outside.length) {
+          refuse(
+            n,
+            `the loop body reads ${body.outside.join(', ')} from outside the loop; a loop body sees only its item`,
+          );
+          break;
+        }
+        const inner = convertLangflow(bodyExport(n, body, lfNodes, lfEdges), options);
+        for (const c of inner.components) if (!c.id.startsWith(SYNTHETIC)) components.push(c);
+        unsupported.push(...inner.unsupported);
+        add(
+          {
+            id,
+            type: 'loop',
+            params: {
+              // A message (File, ChatInput) gives its text: CSV rows; anything else its value (a list).
+              items: placeholder(
+                source.text.path.join('.') === 'text' && source.data.path.length === 0 ? source.text : source.data,
+              ),
+              body: { nodes: inner.definition.nodes, edges: inner.definition.edges },
+              concurrency: 1,
+            },
+          },
+          `loop (body: ${[...body.members].map((m) => ids[m]).join(', ')})`,
+        );
+        const doneId = `${id.slice(0, 58)}_done`;
+        nodes.push({
+          id: doneId,
+          type: 'transform',
+          label: `${label} (done)`,
+          params: { expression: `\`${id}\`.item[]` },
+        });
+        edges.push({ source: id, target: doneId });
+        components.at(-1)!.nodes.push(doneId);
+        via.set(n.id, doneId);
+        reads.set(n.id, () => ({ text: { root: doneId, path: [] }, data: { root: doneId, path: [] } }));
         break;
+      }
+      case SYNTHETIC_ITEM:
+        nodes.push({ id, type: 'input', label: 'Loop item', params: { name: 'item' } });
+        reads.set(n.id, () => ({ text: { root: id, path: ['text'] }, data: { root: id, path: [] } }));
+        break;
+      case SYNTHETIC_RESULT: {
+        const source = fed('value');
+        nodes.push({
+          id,
+          type: 'output',
+          label: 'Loop result',
+          params: { name: 'item', value: source ? placeholder(source.data) : null },
+        });
+        break;
+      }
       case 'MemoryBase':
         refuse(n, 'Memory Base is supported as an agent tool (tool mode) only');
         break;
@@ -454,7 +525,7 @@ export function convertLangflow(exp: LangflowExport, options: ConvertOptions = {
   const present = new Set(nodes.map((n) => n.id));
   const seen = new Set(edges.map((e) => `${e.source}>${e.target}`));
   for (const e of lfEdges) {
-    const s = ids[e.source];
+    const s = via.get(e.source) ?? ids[e.source];
     const t = ids[e.target];
     if (!s || !t || !present.has(s) || !present.has(t) || s === t) continue;
     if (edgeEnds(e).output === TOOL_OUTPUT) continue;
@@ -745,4 +816,82 @@ function topoOrder(nodes: LangflowNode[], edges: LangflowEdge[]): LangflowNode[]
   // Components on a cycle (Langflow loops) come last; their conversion reports them.
   for (const n of nodes) if (!out.includes(n)) out.push(n);
   return out;
+}
+
+const SYNTHETIC = '__tempoflow_';
+const SYNTHETIC_ITEM = '__tempoflow_loop_item';
+const SYNTHETIC_RESULT = '__tempoflow_loop_result';
+
+interface LoopBody {
+  members: Set<string>;
+  /** Components outside the loop that body components read (a native loop body cannot). */
+  outside: string[];
+}
+
+/** Nodes reachable from the Loop's `item` output that lead back into its `item` input. */
+function loopBody(loop: LangflowNode, nodes: LangflowNode[], edges: LangflowEdge[]): LoopBody | undefined {
+  const back = edges.filter((e) => e.target === loop.id && edgeEnds(e).field === 'item' && e.source !== loop.id);
+  if (back.length === 0) return undefined;
+  const forward = new Set<string>();
+  const stack = edges.filter((e) => e.source === loop.id && edgeEnds(e).output === 'item').map((e) => e.target);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === loop.id || forward.has(id)) continue;
+    forward.add(id);
+    for (const e of edges) if (e.source === id) stack.push(e.target);
+  }
+  const backward = new Set<string>();
+  const up = back.map((e) => e.source);
+  while (up.length) {
+    const id = up.pop()!;
+    if (id === loop.id || backward.has(id)) continue;
+    backward.add(id);
+    for (const e of edges) if (e.target === id) up.push(e.source);
+  }
+  const members = new Set([...forward].filter((id) => backward.has(id)));
+  if (members.size === 0) return undefined;
+  const known = new Set(nodes.map((n) => n.id));
+  const outside = [
+    ...new Set(
+      edges
+        .filter((e) => members.has(e.target) && !members.has(e.source) && e.source !== loop.id && known.has(e.source))
+        .filter((e) => edgeEnds(e).output !== TOOL_OUTPUT || !members.has(e.target))
+        .map((e) => e.source),
+    ),
+  ];
+  // Tools that feed agents inside the body belong to the body.
+  for (const e of edges)
+    if (members.has(e.target) && edgeEnds(e).output === TOOL_OUTPUT && outside.includes(e.source)) {
+      members.add(e.source);
+      outside.splice(outside.indexOf(e.source), 1);
+    }
+  return { members, outside };
+}
+
+/** The loop body as an export of its own: the item comes from an input, the loop-back edge goes to an output. */
+function bodyExport(loop: LangflowNode, body: LoopBody, nodes: LangflowNode[], edges: LangflowEdge[]): LangflowExport {
+  const item: LangflowNode = { id: SYNTHETIC_ITEM, type: 'genericNode', data: { type: SYNTHETIC_ITEM, node: {} } };
+  const result: LangflowNode = {
+    id: SYNTHETIC_RESULT,
+    type: 'genericNode',
+    data: { type: SYNTHETIC_RESULT, node: {} },
+  };
+  const handle = (source: string, output: string | undefined, target: string, fieldName: string | undefined) => ({
+    source,
+    target,
+    data: { sourceHandle: { id: source, name: output }, targetHandle: { id: target, fieldName } },
+  });
+  const inner: LangflowEdge[] = [];
+  for (const e of edges) {
+    const { output, field: fieldName } = edgeEnds(e);
+    if (e.source === loop.id && body.members.has(e.target) && output === 'item')
+      inner.push(handle(SYNTHETIC_ITEM, 'item', e.target, fieldName));
+    else if (e.target === loop.id && body.members.has(e.source) && fieldName === 'item')
+      inner.push(handle(e.source, output, SYNTHETIC_RESULT, 'value'));
+    else if (body.members.has(e.source) && body.members.has(e.target)) inner.push(e);
+  }
+  return {
+    name: `${loop.id} body`,
+    data: { nodes: [item, ...nodes.filter((n) => body.members.has(n.id)), result], edges: inner },
+  };
 }

@@ -62,7 +62,8 @@ function decodeHandle(handle: string | undefined): LangflowHandle | undefined {
 export function edgeEnds(edge: LangflowEdge): { output?: string; field?: string } {
   const source = edge.data?.sourceHandle ?? decodeHandle(edge.sourceHandle);
   const target = edge.data?.targetHandle ?? decodeHandle(edge.targetHandle);
-  return { output: source?.name, field: target?.fieldName };
+  // A loop-back edge targets an output that allows loops (Langflow's Loop `item`): it names no field.
+  return { output: source?.name, field: target?.fieldName ?? target?.name };
 }
 
 export function componentType(node: LangflowNode): string {

@@ -277,6 +277,15 @@ describe('run API', () => {
     expect(text).toContain('| Net Margin | 10% |');
   });
 
+  it('runs a Langflow loop as a loop node: one body run per CSV row', async () => {
+    expect((await importFile(own('row-lines.json'))).status).toBe(201);
+    const res = await api('POST', '/api/v1/run/row-lines', {
+      tweaks: { 'File-f1': { content: 'name,age\nAda,36\nAlan,41' } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.outputs[0].outputs[0].results.message.text).toBe('Ada is 36\nAlan is 41');
+  });
+
   it('answers the webhook with 202 like Langflow, plus the run id', async () => {
     const res = await api('POST', '/api/v1/webhook/basic-prompting', { any: 'payload' });
     expect(res.status).toBe(202);

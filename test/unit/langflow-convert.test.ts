@@ -135,7 +135,7 @@ describe('convertLangflow', () => {
     const result = convertLangflow(exp);
     expect(result.unsupported).toEqual([
       { id: 'SerpAPI-3', type: 'SerpAPI', reason: expect.stringContaining('tool mode') },
-      { id: 'LoopComponent-5', type: 'LoopComponent', reason: expect.stringContaining('loops') },
+      { id: 'LoopComponent-5', type: 'LoopComponent', reason: expect.stringContaining('no loop body') },
       { id: 'Agent-4', type: 'Agent', reason: expect.stringContaining('literal key') },
     ]);
     expect(result.components.find((c) => c.id === 'URLComponent-2')).toMatchObject({
@@ -143,6 +143,22 @@ describe('convertLangflow', () => {
       nodes: ['Agent-4'],
     });
     expect(validateFlow(result.definition).problems).toEqual([]);
+  });
+
+  it('turns a Langflow loop (a cycle through the Loop’s item) into a loop node with an inline body', () => {
+    const result = convertLangflow(own('row-lines.json'));
+    expect(result.unsupported).toEqual([]);
+    const loop = result.definition.nodes.find((n) => n.id === 'LoopComponent-l1')!;
+    expect(loop.type).toBe('loop');
+    const body = loop.params!.body as { nodes: { id: string; type: string }[] };
+    expect(body.nodes.map((n) => `${n.id}:${n.type}`)).toEqual([
+      '__tempoflow_loop_item:input',
+      'ParserComponent-p1:transform',
+      '__tempoflow_loop_result:output',
+    ]);
+    expect(result.definition.nodes.map((n) => n.id)).not.toContain('ParserComponent-p1');
+    expect(result.definition.edges).toContainEqual({ source: 'LoopComponent-l1_done', target: 'ChatOutput-o1' });
+    expect(validateFlow(result.definition, { checkExpression: checkJsonata }).problems).toEqual([]);
   });
 
   it('maps a named API key to a secret reference', () => {
