@@ -14,16 +14,8 @@ import { checkDefinition, createFlow, getFlow, updateFlow, type FlowRecord } fro
 import { HttpError, notFound } from '../http-error.js';
 import type { RunService, RunView } from '../run-service.js';
 import { parseBody } from '../validation.js';
+import { langflowRunSchema } from '../schemas.js';
 
-/** Langflow's SimplifiedAPIRequest (unknown fields are ignored, as Langflow does). */
-export const langflowRunSchema = z.object({
-  input_value: z.string().nullish(),
-  input_type: z.enum(['chat', 'text', 'any']).nullish(),
-  output_type: z.enum(['chat', 'text', 'any', 'debug']).nullish(),
-  output_component: z.string().nullish(),
-  tweaks: z.record(z.string(), z.unknown()).nullish(),
-  session_id: z.string().nullish(),
-});
 type LangflowRunRequest = z.infer<typeof langflowRunSchema>;
 
 const importQuery = z.object({

@@ -152,6 +152,10 @@ describe('import', () => {
     const res = await importFile({ nodes: [] });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe('$.data');
+    const doc = await api('GET', '/api/v1/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/flows/import/langflow', '/api/v1/run/{flow}', '/api/v1/webhook/{flow}']),
+    );
   });
 });
 
