@@ -117,6 +117,8 @@ export function createAgentActivities(deps: AgentActivityDeps) {
       const attempt = ctx.info.attempt;
       const events = deps.publisher(input.runId, input.quiet === true);
       const secretValues: string[] = [];
+      // A model may think long before its first token: heartbeat anyway, so only a dead worker times out.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
       try {
         let apiKey: string | undefined;
         const ref = input.apiKey ? /^\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}$/.exec(input.apiKey) : null;
@@ -236,6 +238,8 @@ export function createAgentActivities(deps: AgentActivityDeps) {
             nextRetryDelay: err.nextRetryDelay,
           });
         throw err;
+      } finally {
+        clearInterval(beat);
       }
     },
 

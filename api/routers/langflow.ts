@@ -14,7 +14,7 @@ import { checkDefinition, createFlow, getFlow, updateFlow, type FlowRecord } fro
 import { HttpError, notFound } from '../http-error.js';
 import type { RunService, RunView } from '../run-service.js';
 import { parseBody } from '../validation.js';
-import { langflowRunSchema } from '../schemas.js';
+import { langflowRunSchema, runRequestSchema } from '../schemas.js';
 
 type LangflowRunRequest = z.infer<typeof langflowRunSchema>;
 
@@ -144,7 +144,8 @@ async function prepare(sql: Sql, ref: string, lfTweaks: Record<string, unknown> 
   const source = row?.source;
   if (!source) {
     // A native flow: tweaks are native ones ({nodeId: {param: value}}).
-    return { flow, source, converted: undefined, tweaks: (lfTweaks ?? undefined) as Tweaks | undefined };
+    const tweaks = lfTweaks ? parseBody(runRequestSchema.shape.tweaks, lfTweaks, 'tweaks') : undefined;
+    return { flow, source, converted: undefined, tweaks: tweaks as Tweaks | undefined };
   }
   const tweaked = applyLangflowTweaks(source.export, lfTweaks);
   if (tweaked.problems.length)

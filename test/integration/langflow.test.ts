@@ -290,6 +290,31 @@ describe('run API', () => {
     expect(res.body.outputs[0].outputs[0].results.message.text).toBe('Ada is 36\nAlan is 41');
   });
 
+  it('serves native flows too: input_value is an input, outputs are the output nodes', async () => {
+    const created = await api('POST', '/api/v1/flows', {
+      name: 'native-greet',
+      nodes: [
+        { id: 'in', type: 'input', params: { name: 'input_value' } },
+        { id: 'greet', type: 'template', params: { template: 'Hello, {{in}}!' } },
+        { id: 'answer', type: 'output', params: { value: '{{greet}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'greet' },
+        { source: 'greet', target: 'answer' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const response = await client.flow('native-greet').run('Ada');
+    expect(response.outputs[0].outputs[0].results.message.text).toBe('Hello, Ada!');
+    const tweaked = await api('POST', '/api/v1/run/native-greet', {
+      input_value: 'Ada',
+      tweaks: { greet: { template: 'Bye, {{in}}.' } },
+    });
+    expect(tweaked.body.outputs[0].outputs[0].results.message.text).toBe('Bye, Ada.');
+    const bad = await api('POST', '/api/v1/run/native-greet', { tweaks: { greet: 'not an object' } });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers the webhook with 202 like Langflow, plus the run id', async () => {
     const res = await api('POST', '/api/v1/webhook/basic-prompting', { any: 'payload' });
     expect(res.status).toBe(202);
