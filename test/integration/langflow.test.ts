@@ -240,10 +240,22 @@ describe('run API', () => {
   it('runs the Blog Writer agent: the model calls the URL tool, the page comes back as text', async () => {
     const raw = await api('POST', '/api/v1/run/blog-writer', { input_value: `${pages.url}/article` });
     expect(raw.status, JSON.stringify(raw.body)).toBe(200);
+    // An ordinary run: its history replays, and it re-runs from the agent.
+    const replay = await api('POST', `/api/v1/runs/${raw.body.run_id}/replay`);
+    expect(replay.body).toEqual({ deterministic: true });
+    const rerun = await api('POST', `/api/v1/runs/${raw.body.run_id}/rerun`, { fromNode: 'Agent-9tNMJ' });
+    expect(rerun.status).toBe(202);
+    let again = (await api('GET', `/api/v1/runs/${rerun.body.runId}`)).body;
+    while (again.status === 'running') {
+      await new Promise((r) => setTimeout(r, 100));
+      again = (await api('GET', `/api/v1/runs/${rerun.body.runId}`)).body;
+    }
+    expect(again.status).toBe('completed');
+    expect(again.nodes['ChatInput-w522Z'].reused).toBe(true);
     const response = await client.flow('blog-writer').run(`${pages.url}/article`);
     expect(response.chatOutputText()).toBe(`Tool said: # ${pages.url}/article\nTemporal\nDurable execution rocks.`);
     const fetched = pages.requests.filter((r) => r.url === '/article');
-    expect(fetched.length).toBe(2);
+    expect(fetched.length).toBe(3);
   });
 
   it('runs Simple Agent tools: calculator and the http-backed web search', async () => {
