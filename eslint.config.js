@@ -47,6 +47,26 @@ export default tseslint.config(
     },
   },
   {
+    files: ['langflow/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted([
+        {
+          group: [
+            'node:*',
+            '@temporalio/*',
+            'postgres',
+            'express',
+            '../lib/*',
+            '../activities/*',
+            '../workflows/*',
+            '../api/*',
+          ],
+          message: 'langflow/ is pure: it converts data, no I/O.',
+        },
+      ]),
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': restricted([

@@ -26,9 +26,12 @@ import { echo } from './nodes/echo.js';
 import { http } from './nodes/http.js';
 import { llm } from './nodes/llm.js';
 import { output } from './nodes/output.js';
+import { message } from './nodes/message.js';
+import { createAgentActivities } from './nodes/agent.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { createStreamMasker, loadSecrets, maskSecrets, safeMessage } from './secrets.js';
+import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 
 export { checkJsonata } from './expression-check.js';
 export { echo } from './nodes/echo.js';
@@ -139,6 +142,11 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const resolved = await resolve(input, true);
         secrets = resolved.secrets;
+        if (type === 'llm') {
+          const filled = await withModelDefaults(deps.sql, env, resolved.params);
+          resolved.params = filled.params;
+          if (filled.addedSecret) secrets.set(DEFAULT_KEY_SECRET, filled.addedSecret);
+        }
         params = reportableParams(maskSecrets(resolved.params, secrets.values()));
         const invalid = checkResolvedParams(type, resolved.params);
         if (invalid) throw ApplicationFailure.nonRetryable(maskSecrets(invalid, secrets.values()), 'InvalidParams');
@@ -201,6 +209,15 @@ export function createActivities(deps: ActivityDeps) {
     transform: node('transform', transform as NodeFn),
     condition: node('condition', condition as NodeFn),
     output: node('output', output as NodeFn),
+    message: node('message', message(deps.sql) as NodeFn),
+    unsupported: node('unsupported', unsupported as NodeFn),
+    ...createAgentActivities({
+      sql: deps.sql,
+      logger: deps.logger,
+      httpAllowHosts: deps.httpAllowHosts,
+      env,
+      publisher,
+    }),
 
     /** Params of a workflow-run node whose placeholders name stored blobs (no secrets allowed). */
     async resolveParams(input: NodeActivityInput): Promise<Record<string, unknown>> {
@@ -240,6 +257,14 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A component the importer could not map: fails at once, naming it. */
+async function unsupported(params: { component: string; reason: string; langflowId?: string }): Promise<never> {
+  throw ApplicationFailure.nonRetryable(
+    `unsupported component ${params.langflowId ?? ''} (${params.component}): ${params.reason}`,
+    'UnsupportedComponent',
+  );
+}
 
 function toFailure(err: unknown, attempt: number, secrets: Iterable<string>): ApplicationFailure {
   const list = [...secrets];

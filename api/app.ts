@@ -16,6 +16,7 @@ import { createReplayer } from '../worker/index.js';
 import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { webRouter } from './web.js';
+import { langflowRouter } from './routers/langflow.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -111,6 +112,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.replay ?? createReplayer(), deps.keepAliveMs, gate));
   api.use('/webhooks', webhooksRouter(runs));
+  api.use(langflowRouter(deps.sql, runs, hub, open));
   api.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),
   );

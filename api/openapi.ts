@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { NODE_TYPE_PARAMS, flowDefinitionSchema } from '../flow/index.js';
-import { approvalSchema, listRunsSchema, rerunSchema, runRequestSchema, waitSchema } from './schemas.js';
+import {
+  approvalSchema,
+  langflowRunSchema,
+  listRunsSchema,
+  rerunSchema,
+  runRequestSchema,
+  waitSchema,
+} from './schemas.js';
 
 const json = (schema: z.ZodTypeAny) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { $ref: '#/components/schemas/Error' };
@@ -42,6 +49,7 @@ export function openApiDocument(): object {
         RunRequest: json(runRequestSchema),
         Approval: json(approvalSchema),
         Rerun: json(rerunSchema),
+        LangflowRun: json(langflowRunSchema),
         Error: {
           type: 'object',
           required: ['error'],
@@ -149,6 +157,33 @@ export function openApiDocument(): object {
       '/api/v1/webhooks/{flow}': {
         parameters: flowParam,
         post: { summary: 'Start a run with the body as inputs', responses: { '202': answer('started'), ...errors } },
+      },
+      '/api/v1/flows/import/langflow': {
+        post: {
+          summary: 'Import a Langflow export (?allowUnsupported=true, ?webSearchUrl=, ?name=)',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '201': answer('stored, with the component report'),
+            '422': answer('unsupported components, each by Langflow id and type', error),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/run/{flow}': {
+        parameters: flowParam,
+        post: {
+          summary: "Langflow's run API (RunResponse; ?stream=true for Langflow's stream framing)",
+          requestBody: body('LangflowRun'),
+          responses: {
+            '200': answer("Langflow's RunResponse"),
+            '422': answer('the run failed, or the flow has unsupported components', error),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/webhook/{flow}': {
+        parameters: flowParam,
+        post: { summary: "Langflow's webhook: starts a run, 202", responses: { '202': answer('started'), ...errors } },
       },
     },
   };

@@ -62,6 +62,7 @@ export function createRunService(deps: RunServiceDeps) {
   async function start(flowRef: string, request: RunRequest, origin: RunOrigin) {
     const flow = await getFlow(sql, flowRef, request.version);
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
+    refuseUnsupported(flow.definition);
     const tweaked = applyTweaks(flow.definition, request.tweaks);
     if (tweaked.problems.length) throw invalidFlow(tweaked.problems);
     const secretProblems = secretTweakProblems(flow.definition, request.tweaks);
@@ -449,6 +450,25 @@ function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; code?: number; cause?: { code?: number } };
   return (
     err instanceof WorkflowNotFoundError || e?.name === 'WorkflowNotFoundError' || e?.code === 5 || e?.cause?.code === 5
+  );
+}
+
+/** A flow imported with unsupported components (marked nodes) cannot run: 422 listing them all. */
+function refuseUnsupported(def: { nodes: { id: string; type: string; params?: Record<string, unknown> }[] }): void {
+  const marked = def.nodes.flatMap((n, i) => (n.type === 'unsupported' ? [{ ...n, at: i }] : []));
+  if (marked.length === 0) return;
+  const details = marked.map((n) => ({
+    path: `$.nodes[${n.at}]`,
+    message: String(n.params?.reason ?? ''),
+    id: String(n.params?.langflowId ?? n.id),
+    type: String(n.params?.component ?? ''),
+    reason: String(n.params?.reason ?? ''),
+  }));
+  throw new HttpError(
+    422,
+    'unsupported_components',
+    `this flow has ${marked.length} unsupported component${marked.length === 1 ? '' : 's'}: ${details.map((d) => `${d.id} (${d.type}): ${d.reason}`).join('; ')}`,
+    details,
   );
 }
 

@@ -44,3 +44,13 @@ export const rerunSchema = z
 export const approvalSchema = z
   .object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() })
   .strict();
+
+/** Langflow's run request (SimplifiedAPIRequest); unknown fields are ignored, as Langflow does. */
+export const langflowRunSchema = z.object({
+  input_value: z.string().nullish(),
+  input_type: z.enum(['chat', 'text', 'any']).nullish(),
+  output_type: z.enum(['chat', 'text', 'any', 'debug']).nullish(),
+  output_component: z.string().nullish(),
+  tweaks: z.record(z.string(), z.unknown()).nullish(),
+  session_id: z.string().nullish(),
+});

@@ -79,6 +79,27 @@ flows
   });
 
 program
+  .command('import')
+  .argument('<file>', 'a Langflow export (the JSON Langflow writes)')
+  .option('--allow-unsupported', 'store the flow even with unsupported components (marked; runs then refuse)')
+  .option('--web-search-url <url>', 'endpoint of the http tool that replaces Langflow web search')
+  .description('import a Langflow flow; prints what each component became')
+  .action(async (file: string, opts: { allowUnsupported?: boolean; webSearchUrl?: string }) => {
+    const query = new URLSearchParams();
+    if (opts.allowUnsupported) query.set('allowUnsupported', 'true');
+    if (opts.webSearchUrl) query.set('webSearchUrl', opts.webSearchUrl);
+    const body = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const imported = await api.request<{
+      name: string;
+      version: number;
+      components: { id: string; type: string; status: string; as?: string; reason?: string }[];
+    }>('POST', `/api/v1/flows/import/langflow${query.size ? `?${query}` : ''}`, body);
+    print(`imported ${imported.name} v${imported.version}`);
+    for (const c of imported.components)
+      print(`  ${c.id.padEnd(32)} ${c.type.padEnd(24)} ${c.status.padEnd(12)} ${c.as ?? c.reason ?? ''}`);
+  });
+
+program
   .command('run')
   .argument('<flow>', 'flow name or id')
   .option('-i, --input <key=value...>', 'a run input (values are JSON when they parse, else strings)', [])

@@ -8,3 +8,5 @@ export * from './tweaks.js';
 export * from './duration.js';
 export * from './run-types.js';
 export * from './secret-refs.js';
+export * from './agent-types.js';
+export * from './agent-tools.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema, graphSchema, FLOW_NAME_PATTERN } from './schema.js';
+import { AGENT_PARAMS, MESSAGE_PARAMS, UNSUPPORTED_PARAMS } from './agent-types.js';
 
 const PLACEHOLDER_ONLY = /^\{\{\s*[^{}]+?\s*\}\}$/;
 /** A param that may be given literally or as one placeholder resolved at run time. */
@@ -53,8 +54,10 @@ export const NODE_TYPE_PARAMS = {
     .strict(),
   llm: z
     .object({
+      /** Empty: the worker's LLM_BASE_URL (then OpenAI's). */
       baseUrl: z.string().min(1).optional(),
-      model: z.string().min(1),
+      /** Empty: the worker's LLM_MODEL. */
+      model: z.string().min(1).optional(),
       system: z.string().optional(),
       prompt: z.string().min(1),
       temperature: orRef(z.number().min(0).max(2)).optional(),
@@ -87,17 +90,30 @@ export const NODE_TYPE_PARAMS = {
     .strict(),
   delay: z.object({ duration: orRef(durationSchema) }).strict(),
   approval: z.object({ timeout: durationSchema.optional(), message: z.string().optional() }).strict(),
+  agent: AGENT_PARAMS,
+  message: MESSAGE_PARAMS,
+  unsupported: UNSUPPORTED_PARAMS,
 } as const;
 
 export type NodeType = keyof typeof NODE_TYPE_PARAMS;
 export const NODE_TYPES = Object.keys(NODE_TYPE_PARAMS) as NodeType[];
 
 /** Node types executed as activities whose name is the node type. */
-export const ACTIVITY_NODE_TYPES = ['echo', 'http', 'llm', 'template', 'transform', 'condition', 'output'] as const;
+export const ACTIVITY_NODE_TYPES = [
+  'echo',
+  'http',
+  'llm',
+  'template',
+  'transform',
+  'condition',
+  'output',
+  'message',
+  'unsupported',
+] as const;
 export type ActivityNodeType = (typeof ACTIVITY_NODE_TYPES)[number];
 
 /** Node types run by the workflow itself; secrets may not reach their params (they would enter history). */
-export const WORKFLOW_NODE_TYPES = ['loop', 'subflow', 'delay', 'approval'] as const;
+export const WORKFLOW_NODE_TYPES = ['loop', 'subflow', 'delay', 'approval', 'agent'] as const;
 
 /** Types that run long enough to need heartbeats (cancellation reaches them through the heartbeat). */
 export const HEARTBEAT_NODE_TYPES: readonly string[] = ['echo', 'http', 'llm'];

@@ -203,7 +203,7 @@ export function validateGraph(
       else outputNames.set(name, i);
     }
     if (
-      type === 'llm' &&
+      (type === 'llm' || type === 'agent') &&
       isObject(params) &&
       typeof params.apiKey === 'string' &&
       !/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/.test(params.apiKey)
@@ -218,7 +218,12 @@ export function validateGraph(
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));
     }
 
-    const scopeParams = type === 'loop' && isObject(params) ? { ...params, body: undefined } : params;
+    const scopeParams =
+      type === 'loop' && isObject(params)
+        ? { ...params, body: undefined }
+        : type === 'agent' && isObject(params) // tools and the key resolve inside the agent's activities
+          ? { ...params, tools: undefined, apiKey: undefined }
+          : params;
     let ownSet: Set<string> | undefined;
     const own = {
       has: (id: string) =>

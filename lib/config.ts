@@ -42,6 +42,9 @@ export const configSchema = z.object({
   RETENTION_DAYS: z.coerce.number().min(0).default(30),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),
+  /** Defaults for llm/agent nodes that leave them empty (the key is the secret LLM_API_KEY). */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };

@@ -35,6 +35,7 @@ import {
   type RunFlowInput,
   type RunLoopInput,
   type RunState,
+  type RunAgentInput,
 } from '../flow/index.js';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
@@ -293,6 +294,8 @@ export class GraphRun {
         return this.subflow(node, params);
       case 'loop':
         return this.loop(node, params);
+      case 'agent':
+        return this.agent(node, params);
       default:
         return this.activity(node, params);
     }
@@ -493,6 +496,37 @@ export class GraphRun {
     const outputs = (result as RunState).outputs;
     this.event('node.completed', node.id, undefined, 1);
     return { output: outputs, attempt: 1 };
+  }
+
+  /** The agent's loop runs as a child workflow (its own bounded history); tools and key resolve in its activities. */
+  private async agent(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
+    const { tools, apiKey, ...rest } = params;
+    const resolved = await this.resolveForWorkflow(node, rest);
+    this.event('node.started', node.id, undefined, 1);
+    const output = await executeChild('runAgent', {
+      workflowId: `agent-${this.childPrefix(node)}`,
+      args: [
+        {
+          runId: this.o.runId,
+          nodeId: node.id,
+          itemIndex: this.o.itemIndex,
+          quiet: this.quiet,
+          params: {
+            ...resolved,
+            ...(tools ? { tools } : {}),
+            ...(apiKey ? { apiKey } : {}),
+          } as RunAgentInput['params'],
+          retry: node.retry,
+          timeout: node.timeout,
+          priority: node.priority,
+          fairnessKey: this.o.fairnessKey,
+        } satisfies RunAgentInput,
+      ],
+      staticSummary: `${node.id} · agent`,
+      priority: { priorityKey: node.priority ?? this.o.priority ?? DEFAULT_PRIORITY, fairnessKey: this.o.fairnessKey },
+    });
+    this.event('node.completed', node.id, undefined, 1);
+    return { output, attempt: 1 };
   }
 
   private async loop(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {

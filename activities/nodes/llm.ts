@@ -48,7 +48,7 @@ export async function llm(params: NodeParams<'llm'>, ctx: NodeContext): Promise<
   try {
     const stream = await client.chat.completions.create(
       {
-        model: params.model,
+        model: params.model!, // filled from LLM_MODEL by withModelDefaults when empty
         messages,
         stream: true,
         stream_options: { include_usage: true },

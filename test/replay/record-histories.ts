@@ -126,6 +126,31 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
     await stack.waitForRun(runId, (r) => r.status === 'completed');
     return runId;
   },
+  async agent(stack, urls) {
+    const name = await stack.createFlow({
+      name: 'rec-agent',
+      nodes: [
+        { id: 'in', type: 'input' },
+        {
+          id: 'bot',
+          type: 'agent',
+          params: {
+            baseUrl: `${urls.llm}/v1`,
+            model: 'fake',
+            system: 'Use the calculator.',
+            prompt: '{{in.q}}',
+            tools: [{ kind: 'calculator', name: 'calc' }],
+          },
+        },
+        { id: 'out', type: 'output', params: { value: '{{bot.text}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'bot' },
+        { source: 'bot', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { q: 'What is 6 * 7?' } })).runId;
+  },
   async failed(stack) {
     const name = await stack.createFlow({
       name: 'rec-failed',
@@ -154,12 +179,22 @@ async function main(): Promise<void> {
   const http = await startHttpServer((_req, res) =>
     res.writeHead(200, { 'content-type': 'text/plain' }).end('a page about durable flows'),
   );
-  const llm = await startFakeOpenAI({ tokens: ['Flows', ' survive', '.'] });
+  const llm = await startFakeOpenAI({
+    tokens: ['Flows', ' survive', '.'],
+    // The agent scenario: one calculator call, then the answer; every other request streams the tokens.
+    respond: (request) =>
+      request.tools?.length && !request.messages.some((m) => m.role === 'tool')
+        ? { toolCalls: [{ name: 'calc', arguments: { expression: '6 * 7' } }] }
+        : { tokens: ['Flows', ' survive', '.'] },
+  });
   const stack = await startStack({ name: 'record', httpAllowHosts: [http.host, llm.host] });
   try {
     mkdirSync(OUT, { recursive: true });
-    for (const f of readdirSync(OUT)) if (f.endsWith('.json')) rmSync(path.join(OUT, f));
-    for (const [scenario, run] of Object.entries(SCENARIOS)) {
+    // RECORD_ONLY=a,b re-records just those scenarios and keeps the other files.
+    const only = process.env.RECORD_ONLY?.split(',').filter(Boolean);
+    for (const f of readdirSync(OUT))
+      if (f.endsWith('.json') && (!only || only.some((o) => f.startsWith(`${o}.`)))) rmSync(path.join(OUT, f));
+    for (const [scenario, run] of Object.entries(SCENARIOS).filter(([s]) => !only || only.includes(s))) {
       const runId = await run(stack, { http: http.url, llm: llm.url });
       // The run's state is stored just before its workflow closes: wait for the close itself.
       await stack.client.workflow

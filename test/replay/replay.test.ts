@@ -41,6 +41,7 @@ describe('replay corpus (test/fixtures/histories, re-recorded by npm run record-
       }
     }
     expect([...nodeTypes].sort()).toEqual([
+      'agent',
       'approval',
       'condition',
       'delay',
@@ -55,7 +56,17 @@ describe('replay corpus (test/fixtures/histories, re-recorded by npm run record-
       'transform',
     ]);
     expect([...activities]).toEqual(
-      expect.arrayContaining(['echo', 'http', 'llm', 'transform', 'condition', 'loopItems', 'publishEvents']),
+      expect.arrayContaining([
+        'echo',
+        'http',
+        'llm',
+        'transform',
+        'condition',
+        'loopItems',
+        'publishEvents',
+        'agentModel',
+        'agentTool',
+      ]),
     );
     for (const event of [
       'EVENT_TYPE_TIMER_STARTED',

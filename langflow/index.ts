@@ -1,0 +1,3 @@
+export * from './export.js';
+export * from './convert.js';
+export * from './tweaks.js';

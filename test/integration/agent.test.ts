@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
+import { readStream } from '../helpers/sse.js';
+import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { startFakeOpenAI, type FakeChatRequest } from '../helpers/fake-openai.js';
+
+let stack: Stack;
+let llm: TestServer;
+let pages: TestServer;
+
+/** Tool calls while the prompt asks for more rounds than the conversation has tool results; then an answer. */
+function respond(request: FakeChatRequest) {
+  const rounds = Number(
+    /rounds=(\d+)/.exec(String(request.messages.find((m) => m.role === 'user')?.content))?.[1] ?? 0,
+  );
+  const done = request.messages.filter((m) => m.role === 'tool').length;
+  if (done < rounds) return { toolCalls: [{ name: 'add', arguments: { expression: `${done} + 1` } }] };
+  return { tokens: ['Done', ' after ', String(done)] };
+}
+
+beforeAll(async () => {
+  llm = await startFakeOpenAI({ tokens: [], respond });
+  pages = await startHttpServer((req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`page ${req.url}`),
+  );
+  stack = await startStack({ name: 'agent', httpAllowHosts: [llm.host, pages.host] });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await llm?.close();
+  await pages?.close();
+});
+
+const agentFlow = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  name: uniqueName('agent'),
+  nodes: [
+    { id: 'in', type: 'input' },
+    {
+      id: 'bot',
+      type: 'agent',
+      params: {
+        baseUrl: `${llm.url}/v1`,
+        model: 'fake',
+        system: 'You add numbers.',
+        prompt: '{{in.q}}',
+        tools: [{ kind: 'calculator', name: 'add' }],
+        ...params,
+      },
+      retry: { maximumAttempts: 2, initialInterval: '50ms' },
+      ...extra,
+    },
+    { id: 'out', type: 'output', params: { value: '{{bot.text}}' } },
+  ],
+  edges: [
+    { source: 'in', target: 'bot' },
+    { source: 'bot', target: 'out' },
+  ],
+});
+
+describe('agent node', () => {
+  it('loops model → tool → model, each call its own activity, and returns {text, messages, usage}', async () => {
+    const name = await stack.createFlow(agentFlow({}));
+    const run = await stack.run(name, { inputs: { q: 'rounds=2' } });
+    expect(run.status).toBe('completed');
+    expect(run.outputs.out).toBe('Done after 2');
+    const output = run.nodes.bot.output;
+    expect(output.messages.map((m: { role: string }) => m.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'tool',
+      'assistant',
+    ]);
+    expect(output.messages[3].content).toBe('1');
+    expect(output.messages[5].content).toBe('2');
+    expect(output.usage.total_tokens).toBeGreaterThan(0);
+    const history = await stack.client.workflow.getHandle(`agent-${run.runId}.bot`).fetchHistory();
+    const activities = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    expect(activities).toEqual(['agentModel', 'agentTool', 'agentModel', 'agentTool', 'agentModel']);
+    const events = await readStream(stack.baseUrl, run.runId);
+    expect(events.filter((e) => e.event === 'node.token').map((e) => e.data.token)).toEqual(['Done', ' after ', '2']);
+    expect(events.filter((e) => e.event === 'node.progress' && e.data.tool === 'add').length).toBe(2);
+  });
+
+  it('continues as new past its history budget and keeps the whole conversation', async () => {
+    const name = await stack.createFlow(agentFlow({ historyBudget: 50, maxIterations: 20 }));
+    const run = await stack.run(name, { inputs: { q: 'rounds=8' } });
+    expect(run.status).toBe('completed');
+    expect(run.outputs.out).toBe('Done after 8');
+    expect(run.nodes.bot.output.messages.filter((m: { role: string }) => m.role === 'tool').length).toBe(8);
+    const latest = await stack.client.workflow.getHandle(`agent-${run.runId}.bot`).fetchHistory();
+    const started = latest.events![0].workflowExecutionStartedEventAttributes!;
+    expect(started.continuedExecutionRunId).toBeTruthy();
+    expect(latest.events!.length).toBeLessThan(80);
+  });
+
+  it('fails with AgentMaxIterations when the model never answers', async () => {
+    const name = await stack.createFlow(agentFlow({ maxIterations: 2 }));
+    const run = await stack.run(name, { inputs: { q: 'rounds=9' } });
+    expect(run.status).toBe('failed');
+    expect(run.nodes.bot).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('maxIterations (2)') },
+    });
+  });
+
+  it('refuses a literal API key when the flow is saved', async () => {
+    const res = await stack.api('POST', '/api/v1/flows', agentFlow({ apiKey: 'sk-literal' }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toContainEqual({
+      path: '$.nodes[1].params.apiKey',
+      message: expect.stringContaining('secret reference'),
+    });
+  });
+});
