@@ -1,14 +1,14 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
 import { freePort, createSql, migrate, ensureTemporalDevServer } from '../lib/index.js';
-import { bundleWorkflows } from '../worker/index.js';
+import { cachedWorkflowBundle } from '../worker/index.js';
 import { checkPrerequisites } from './helpers/prerequisites.js';
 
 /**
  * Starts one Postgres (embedded unless TEST_DATABASE_URL is set) and one Temporal dev server for
- * the whole suite, and bundles the workflow code once. Test files read them from the environment.
+ * the whole suite, and bundles the workflow code once (or reuses the bundle cached for these sources). Test files read them from the environment.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   checkPrerequisites();
@@ -38,8 +38,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   });
   stops.push(temporal.stop);
 
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflows()).code);
+  // The same cache `npm run worker` uses (.data/workflow-bundle/<hash of the sources>.js).
+  const bundlePath = (await cachedWorkflowBundle(process.env.DATA_DIR ?? '.data')).codePath;
 
   process.env.TEST_DATABASE_URL_RESOLVED = databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = address;

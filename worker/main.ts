@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal } from '../lib/index.js';
+import { cachedWorkflowBundle } from './bundle.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
       { cause },
     );
   }
+  const bundle = await cachedWorkflowBundle(config.DATA_DIR);
+  if (bundle.built)
+    logger.info({ bundle: bundle.codePath }, 'built the workflow bundle (npm run build does it ahead of time)');
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -28,10 +32,20 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_WORKFLOW_TASKS,
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE as never,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    workflowBundle: { codePath: bundle.codePath },
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.
-  await worker.run();
+  const running = worker.run();
+  // performance.now() counts from the process start: this is start → first poll.
+  logger.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      address: config.TEMPORAL_ADDRESS,
+      startupMs: Math.round(performance.now()),
+    },
+    'worker running',
+  );
+  await running;
   await connection.close();
   await sql.end({ timeout: 5 });
   logger.info('worker stopped');
