@@ -119,7 +119,7 @@ export function createActivities(deps: ActivityDeps) {
             wake = r;
             setTimeout(r, delay);
           });
-          delay = Math.min(delay * 2, 5000);
+          delay = Math.min(delay * 2, 2000);
         }
       }
     };
@@ -154,7 +154,7 @@ export function createActivities(deps: ActivityDeps) {
 
   /** Retries a Postgres read or write while Postgres is away, until the attempt is cancelled. */
   async function untilStored<T>(fn: () => Promise<T>, signal: AbortSignal, log: Logger): Promise<T> {
-    for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
         return await fn();
       } catch (err) {

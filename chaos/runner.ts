@@ -53,6 +53,8 @@ export interface ScenarioResult {
   /** Longest run, start to terminal event. */
   longestRunSeconds: number;
   apiWhileDown?: { status: number; code?: string; readyz: number }[];
+  /** NUL scenario: runs whose outputs came back exactly as the input and the http body were. */
+  preserved?: number;
 }
 
 /** The worker or API process of the chaos stack; `detach` hands over the current process (for a graceful swap). */
@@ -274,6 +276,17 @@ export async function runChaos(o: {
       if (!worker.current.running) await worker.start();
       await Promise.all(following);
       const ends = followed.map((f) => f.ended ?? Date.now());
+      let preserved: number | undefined;
+      if (scenario.flow === 'nul') {
+        preserved = 0;
+        for (const [i, f] of followed.entries()) {
+          const run = (await (await fetch(`${base}/api/v1/runs/${f.runId}`)).json()) as {
+            outputs?: { out?: { name?: string; body?: string } };
+          };
+          const body = i === 1 ? JSON.stringify({ text: 'x\u0000y' }) : JSON.stringify({ ok: true });
+          if (run.outputs?.out?.name === inputs(i).name && run.outputs?.out?.body === body) preserved += 1;
+        }
+      }
       const result: ScenarioResult = {
         name: scenario.name,
         fault: scenario.describe({ kills }),
@@ -294,6 +307,7 @@ export async function runChaos(o: {
         recoverSeconds: Math.max(0, (Math.max(...ends) - faultEnd) / 1000),
         longestRunSeconds: Math.max(...followed.map((f) => ((f.ended ?? Date.now()) - f.started) / 1000)),
         ...(apiWhileDown.length ? { apiWhileDown } : {}),
+        ...(preserved !== undefined ? { preserved } : {}),
       };
       log(`  ${JSON.stringify(result)}`);
       results.push(result);

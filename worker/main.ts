@@ -9,18 +9,22 @@ async function main(): Promise<void> {
   const logger = createLogger(config, 'worker');
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const sql = createSql(config.databaseUrl, { max: 20 });
-  await checkDatabase(sql, config.databaseUrl);
-  await migrate(sql);
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  } catch (cause) {
+  // Independent steps, at once: a restarted worker should poll as soon as it can. Failures are
+  // reported in a fixed order (Postgres, Temporal, bundle), whichever came first.
+  const [db, temporal, built] = await Promise.allSettled([
+    checkDatabase(sql, config.databaseUrl).then(() => migrate(sql)),
+    NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
+    cachedWorkflowBundle(config.DATA_DIR),
+  ]);
+  if (db.status === 'rejected') throw db.reason;
+  if (temporal.status === 'rejected')
     throw new Error(
       `Temporal at ${config.TEMPORAL_ADDRESS} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`,
-      { cause },
+      { cause: temporal.reason },
     );
-  }
-  const bundle = await cachedWorkflowBundle(config.DATA_DIR);
+  if (built.status === 'rejected') throw built.reason;
+  const connection = temporal.value;
+  const bundle = built.value;
   if (bundle.built)
     logger.info({ bundle: bundle.codePath }, 'built the workflow bundle (npm run build does it ahead of time)');
   const worker = await createWorker({

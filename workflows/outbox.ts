@@ -9,7 +9,7 @@ const { publishEvents } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   // Postgres may be away for a while (a restart, a failover): the run waits for it, within a bound.
   scheduleToCloseTimeout: PUBLISH_BOUND,
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
 /** Why events of a run could not be written, and how many were lost. */
