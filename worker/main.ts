@@ -5,6 +5,7 @@ import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
 async function main(): Promise<void> {
+  const importedMs = Math.round(performance.now());
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   if (built.status === 'rejected') throw built.reason;
   const connection = temporal.value;
   const bundle = built.value;
+  const connectedMs = Math.round(performance.now());
   if (bundle.built)
     logger.info({ bundle: bundle.codePath }, 'built the workflow bundle (npm run build does it ahead of time)');
   const worker = await createWorker({
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       address: config.TEMPORAL_ADDRESS,
       startupMs: Math.round(performance.now()),
+      stagesMs: { imported: importedMs, connected: connectedMs },
     },
     'worker running',
   );

@@ -9,6 +9,7 @@ import { fatal } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { checkDatabase, createSql, migrate } from '../sql.js';
 import { ensureTemporalDevServer } from '../temporal-dev-server.js';
+import { cachedWorkflowBundle } from '../../worker/bundle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  // The workflow bundle builds (once per change of the workflow sources) while the services start.
+  const bundling = cachedWorkflowBundle(config.DATA_DIR);
+  bundling.catch(() => {});
   try {
     if (!config.DATABASE_URL) {
       const pg = await ensureEmbeddedPostgres(config.databaseUrl, path.join(dataDir, 'postgres'), logger);
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
     });
     stops.push(temporal.stop);
 
+    const bundle = await bundling;
+    if (bundle.built) logger.info({ bundle: bundle.codePath }, 'built the workflow bundle');
     const env = { ...process.env, DATABASE_URL: config.databaseUrl, LOG_FORMAT: config.LOG_FORMAT ?? 'pretty' };
     for (const role of ['worker', 'api'] as const) {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], {
