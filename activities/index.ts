@@ -138,7 +138,7 @@ export function createActivities(deps: ActivityDeps) {
         if (draft.type === 'node.token' || draft.type === 'node.progress') timer ??= setTimeout(flush, TOKEN_FLUSH_MS);
         else flush();
       },
-      /** Waits up to `ms` for every event to be written; returns (and stops retrying) the ones that were not. */
+      /** Waits up to `ms` for every event to be written; returns (and stops retrying) the ones not confirmed yet. */
       async settle(ms: number): Promise<EventDraft[]> {
         flush();
         const deadline = Date.now() + ms;
@@ -170,7 +170,8 @@ export function createActivities(deps: ActivityDeps) {
    * type) so a lost worker is noticed within the heartbeat timeout; the heartbeat carries the node
    * attempt, which the workflow reads to retry a lost attempt without spending the node's retry
    * budget. Event writes and Postgres reads never fail the attempt: once the node's code succeeded,
-   * its result counts, and events Postgres did not take are handed to the workflow to write.
+   * its result is reported at once, with node.completed and any event Postgres has not taken yet
+   * for the workflow to write (in order, before what follows the node).
    */
   function node<T extends NodeType>(type: T, run: NodeFn) {
     return async (input: NodeActivityInput): Promise<NodeActivityResult> => {
@@ -188,15 +189,16 @@ export function createActivities(deps: ActivityDeps) {
       beat();
       const beating = setInterval(beat, HEARTBEAT_EVERY_MS);
       /** One event of this attempt; its key makes a retried write idempotent. */
+      const draft = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = ''): EventDraft => ({
+        type,
+        key: `${type}:${base}:${attempt}${suffix}`,
+        nodeId: input.nodeId,
+        attempt,
+        ts: new Date().toISOString(),
+        data,
+      });
       const emit = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = '') =>
-        events.push({
-          type,
-          key: `${type}:${base}:${attempt}${suffix}`,
-          nodeId: input.nodeId,
-          attempt,
-          ts: new Date().toISOString(),
-          data,
-        });
+        events.push(draft(type, data, suffix));
       emit('node.started');
       try {
         const resolved = await untilStored(() => resolve(input, true), ctx.cancellationSignal, log);
@@ -239,9 +241,15 @@ export function createActivities(deps: ActivityDeps) {
           ctx.cancellationSignal,
           log,
         );
-        emit('node.completed', { durationMs: Date.now() - started });
-        const unwritten = await events.settle(EVENT_SETTLE_MS);
-        return { output: value, attempt, ...(unwritten.length > 0 ? { events: handOver(unwritten) } : {}) };
+        // Report at once: a worker lost between the node's success and this report would run it again.
+        // So node.completed (and whatever Postgres has not taken yet) rides in the result, and the
+        // workflow writes it, before anything that follows the node.
+        const unwritten = await events.settle(0);
+        const completed: EventDraft[] = input.quiet
+          ? []
+          : [draft('node.completed', { durationMs: Date.now() - started })];
+        const handed = [...handOver(unwritten), ...completed];
+        return { output: value, attempt, ...(handed.length > 0 ? { events: handed } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
           await events.settle(EVENT_SETTLE_MS);

@@ -18,6 +18,8 @@ export interface ScenarioContext {
   sleep: (ms: number) => Promise<void>;
   /** Records how the API answers right now (used while Postgres is away). */
   probeApi: () => Promise<void>;
+  /** Resolves once some run has an activity node running. */
+  nodesRunning: () => Promise<void>;
 }
 
 export interface Scenario {
@@ -144,7 +146,7 @@ interface Followed {
   started: number;
   ended?: number;
   terminal?: string;
-  events: { id: number; type: string; nodeId?: string; reason?: string }[];
+  events: { id: number; type: string; nodeId?: string; reason?: string; attempt?: number }[];
   gaps: number;
   duplicates: number;
 }
@@ -265,6 +267,16 @@ export async function runChaos(o: {
         kills,
         rng,
         sleep,
+        nodesRunning: async () => {
+          const running = () =>
+            followed.some((f) => {
+              const started = f.events.filter((e) => e.type === 'node.started' && e.nodeId?.startsWith('b'));
+              return (
+                started.length > 0 && !f.events.some((e) => e.type === 'node.completed' && e.nodeId?.startsWith('b'))
+              );
+            });
+          while (!running() && Date.now() < deadline) await sleep(50);
+        },
         probeApi: async () => {
           const res = await fetch(`${base}/api/v1/flows`).catch(() => undefined);
           const body = (await res?.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
@@ -310,6 +322,11 @@ export async function runChaos(o: {
         ...(preserved !== undefined ? { preserved } : {}),
       };
       log(`  ${JSON.stringify(result)}`);
+      const example = followed.find((f) => reexecuted(f.events) > 0);
+      if (example)
+        log(
+          `  a run with a completed node executed again (${example.runId}): ${example.events.map((e) => `${e.id}:${e.type}${e.nodeId ? `:${e.nodeId}` : ''}${e.reason ? `(${e.reason})` : ''}@${e.attempt ?? ''}`).join(' ')}`,
+        );
       results.push(result);
     }
     // Worker start → first poll, measured on a worker restarted alone (no fault, no run in flight).
@@ -363,8 +380,14 @@ async function follow(base: string, f: Followed, deadline: number): Promise<void
             if (id <= last) f.duplicates += 1;
             else if (id !== last + 1) f.gaps += 1;
             last = Math.max(last, id);
-            const data = JSON.parse(frame.data) as { nodeId?: string; reason?: string };
-            f.events.push({ id, type: frame.event ?? '', nodeId: data.nodeId, reason: data.reason });
+            const data = JSON.parse(frame.data) as { nodeId?: string; reason?: string; attempt?: number };
+            f.events.push({
+              id,
+              type: frame.event ?? '',
+              nodeId: data.nodeId,
+              reason: data.reason,
+              attempt: data.attempt,
+            });
             if (frame.event === 'run.completed' || frame.event === 'run.failed' || frame.event === 'run.cancelled') {
               f.terminal = frame.event;
               f.ended = Date.now();

@@ -14,7 +14,8 @@ export const SCENARIOS: Scenario[] = [
     kills: { full: 10, short: 3 },
     flow: 'layers',
     async inject(ctx) {
-      await ctx.sleep(1000);
+      // The first kill lands while nodes run; the next ones come faster than a worker starts.
+      await ctx.nodesRunning();
       for (let i = 0; i < ctx.kills; i++) {
         await ctx.worker.stop('SIGKILL');
         // Not waiting for it to poll: the next kill may land before the worker has started.
