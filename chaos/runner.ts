@@ -63,6 +63,8 @@ export interface ScenarioResult {
 export class RoleSlot {
   current: RoleProcess;
   crashes = 0;
+  /** The end of the log of each process that exited on its own. */
+  crashLogs: string[] = [];
   startupMs: number[] = [];
   private expectedExit = new WeakSet<RoleProcess>();
   constructor(
@@ -76,7 +78,10 @@ export class RoleSlot {
     this.current = p;
     await p.start(wait);
     p.child!.once('exit', () => {
-      if (!this.expectedExit.has(p)) this.crashes += 1;
+      if (!this.expectedExit.has(p)) {
+        this.crashes += 1;
+        this.crashLogs.push(p.log.slice(-3000));
+      }
       this.startupMs.push(...p.startupMs);
     });
   }
@@ -322,6 +327,10 @@ export async function runChaos(o: {
         ...(preserved !== undefined ? { preserved } : {}),
       };
       log(`  ${JSON.stringify(result)}`);
+      for (const slot of [worker, api]) {
+        for (const text of slot.crashLogs.splice(0))
+          log(`  the ${slot.role} exited on its own; its log ends with:\n${text}`);
+      }
       const example = followed.find((f) => reexecuted(f.events) > 0);
       if (example)
         log(
