@@ -76,7 +76,7 @@ const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
 const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
 const DEFAULT_RETRY = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-/** Every node activity heartbeats (activities/index.ts); this long without one means its worker is gone. */
+/** Every node activity heartbeats (the shared activity middleware); this long without one means its worker is gone. */
 const NODE_HEARTBEAT_TIMEOUT = '10s';
 /** Attempts of one node lost with their worker before the node fails (they do not spend its retries). */
 export const WORKER_LOST_MAX = 25;
