@@ -1,11 +1,21 @@
 import type { Server } from 'node:http';
-import { loadConfig, createLogger, checkDatabase, createSql, migrate, connectClient, fatal } from '../lib/index.js';
+import {
+  loadConfig,
+  createLogger,
+  checkDatabase,
+  createSql,
+  migrate,
+  connectClient,
+  fatal,
+  guardPostgresClosedSocket,
+} from '../lib/index.js';
 import { createApp } from './app.js';
 
 /** `npm run api`: the HTTP API, configured only from the environment. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, 'api');
+  guardPostgresClosedSocket(logger);
   const sql = createSql(config.databaseUrl, { max: 20 });
   await checkDatabase(sql, config.databaseUrl);
   await migrate(sql);

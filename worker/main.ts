@@ -1,5 +1,13 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal } from '../lib/index.js';
+import {
+  loadConfig,
+  createLogger,
+  checkDatabase,
+  createSql,
+  migrate,
+  fatal,
+  guardPostgresClosedSocket,
+} from '../lib/index.js';
 import { cachedWorkflowBundle } from './bundle.js';
 import { createWorker } from './create-worker.js';
 
@@ -8,6 +16,7 @@ async function main(): Promise<void> {
   const importedMs = Math.round(performance.now());
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
+  guardPostgresClosedSocket(logger);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const sql = createSql(config.databaseUrl, { max: 20 });
   // Independent steps, at once: a restarted worker should poll as soon as it can. Failures are
