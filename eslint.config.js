@@ -12,6 +12,9 @@ export default tseslint.config(
       'test-artifacts/**',
       'test/fixtures/histories/**',
       'bin/**',
+      'dist/**',
+      // A plain-JavaScript launcher, like bin/: it runs before tsx is loaded.
+      'worker/start.mjs',
     ],
   },
   js.configs.recommended,

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     const file = fileURLToPath(new URL('./results.json', import.meta.url));
     writeFileSync(
       file,
-      `${JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), results, workerStartupMs: (results as { workerStartupMs?: number[] }).workerStartupMs }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), results, workerStartupMs: (results as { workerStartupMs?: number[] }).workerStartupMs, workerStartupCpuMs: (results as { workerStartupCpuMs?: number[] }).workerStartupCpuMs, loadAverage: (results as { loadAverage?: number }).loadAverage }, null, 2)}\n`,
     );
   }
   const bad = results.filter((r) => r.completed + r.failed < r.started || r.streamGaps || r.streamDuplicates);

@@ -340,13 +340,18 @@ export async function runChaos(o: {
     }
     // Worker start → first poll, measured on a worker restarted alone (no fault, no run in flight).
     const startups: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < (o.profile === 'full' ? 5 : 0); i++) {
       await worker.stop('SIGTERM');
       await worker.start();
       startups.push(...worker.current.startupMs);
+      cpu.push(...worker.current.startupCpuMs);
     }
-    log(`worker start → first poll: ${startups.map((ms) => `${ms} ms`).join(', ')}`);
-    return Object.assign(results, { workerStartupMs: startups });
+    if (startups.length)
+      log(
+        `worker start → first poll: ${startups.map((ms) => `${ms} ms`).join(', ')} (CPU time ${cpu.map((ms) => `${ms} ms`).join(', ')}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+      );
+    return Object.assign(results, { workerStartupMs: startups, workerStartupCpuMs: cpu, loadAverage: os.loadavg()[0] });
   } finally {
     for (const c of cleanups) await c().catch(() => {});
     rmSync(dir, { recursive: true, force: true });

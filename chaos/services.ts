@@ -88,6 +88,8 @@ export class RoleProcess {
   log = '';
   /** Process start → first poll (worker) or → listening (api), from the process's own log. */
   startupMs: number[] = [];
+  /** CPU time the process spent until then. */
+  startupCpuMs: number[] = [];
   constructor(
     readonly role: 'api' | 'worker',
     private readonly env: NodeJS.ProcessEnv,
@@ -95,7 +97,12 @@ export class RoleProcess {
 
   /** Spawns the process; resolves once it is ready (the worker polls, the API listens), or when `wait` is false at once. */
   async start(wait = true): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, this.role, 'main.ts')], {
+    // As `npm run worker` / `npm run api` run them.
+    const argv =
+      this.role === 'worker'
+        ? [path.join(ROOT, 'worker', 'start.mjs')]
+        : ['--import', 'tsx', path.join(ROOT, 'api', 'main.ts')];
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: { ...process.env, ...this.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,8 +119,9 @@ export class RoleProcess {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
           if (!line.includes(marker)) continue;
-          const ms = (JSON.parse(line) as { startupMs?: number }).startupMs;
-          if (ms !== undefined) this.startupMs.push(ms);
+          const { startupMs, cpuMs } = JSON.parse(line) as { startupMs?: number; cpuMs?: number };
+          if (startupMs !== undefined) this.startupMs.push(startupMs);
+          if (cpuMs !== undefined) this.startupCpuMs.push(cpuMs);
           resolve();
         }
       });

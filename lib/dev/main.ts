@@ -64,7 +64,12 @@ async function main(): Promise<void> {
     if (bundle.built) logger.info({ bundle: bundle.codePath }, 'built the workflow bundle');
     const env = { ...process.env, DATABASE_URL: config.databaseUrl, LOG_FORMAT: config.LOG_FORMAT ?? 'pretty' };
     for (const role of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], {
+      // The worker as `npm run worker` starts it (the prebuilt dist/worker.mjs when it is current).
+      const argv =
+        role === 'worker'
+          ? [path.join(ROOT, 'worker', 'start.mjs')]
+          : ['--import', 'tsx', path.join(ROOT, role, 'main.ts')];
+      const child = spawn(process.execPath, argv, {
         env,
         stdio: 'inherit',
         cwd: ROOT,
