@@ -77,9 +77,8 @@ describe('a lost worker', () => {
     const events = await readStream(stack.baseUrl, runId);
     const retrying = events.filter((e) => e.event === 'node.retrying');
     expect(retrying.map((e) => [e.data.nodeId, e.data.attempt, e.data.reason])).toEqual([['call', 1, 'worker-lost']]);
-    expect(
-      events.filter((e) => e.event === 'node.started' && e.data.nodeId === 'call').map((e) => e.data.attempt),
-    ).toEqual([1, 2]);
+    // The lost attempt's own node.started may not have reached Postgres before the kill; the retry's did.
+    expect(events.filter((e) => e.event === 'node.started' && e.data.nodeId === 'call').at(-1)!.data.attempt).toBe(2);
     await stack.stopWorkers();
   });
 
