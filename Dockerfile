@@ -5,7 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+RUN npm run build:web
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -14,5 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 COPY --from=web /app/web/dist ./web/dist
+# The workflow bundle is built into the image (.data/workflow-bundle/<hash>.js): workers poll at once.
+RUN npm run build:worker && chown -R node:node .data
 USER node
 CMD ["npm", "run", "api"]

@@ -13,6 +13,9 @@ export default tseslint.config(
       'test/fixtures/histories/**',
       'bin/**',
       'web/dist/**',
+      'dist/**',
+      // A plain-JavaScript launcher, like bin/: it runs before tsx is loaded.
+      'worker/start.mjs',
     ],
   },
   js.configs.recommended,
@@ -113,7 +116,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'chaos/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

@@ -14,10 +14,19 @@ import {
   type ItemsSource,
   type NodeActivityInput,
   type NodeActivityResult,
+  type NodeHeartbeat,
   type NodeType,
   type RunState,
 } from '../flow/index.js';
-import { derefDeep, loadBlob, storeIfLarge, EventWriter, type Logger, type Sql } from '../lib/index.js';
+import {
+  derefDeep,
+  isTransientDbError,
+  loadBlob,
+  storeIfLarge,
+  EventWriter,
+  type Logger,
+  type Sql,
+} from '../lib/index.js';
 import { createNetGuard } from './net-guard.js';
 import { expressionSandbox } from './expression-sandbox.js';
 import type { NodeContext } from './node-context.js';
@@ -48,6 +57,21 @@ export interface ActivityDeps {
 type NodeFn = (params: never, ctx: NodeContext) => Promise<unknown>;
 
 const TOKEN_FLUSH_MS = 50;
+/** How often the middleware heartbeats (the SDK throttles what reaches the server). */
+const HEARTBEAT_EVERY_MS = 1000;
+/** How long a finished attempt waits for its events before handing the rest to the workflow. */
+const EVENT_SETTLE_MS = 3000;
+/** At most this many unwritten events ride in an activity result; tokens and progress go first. */
+const MAX_HANDED_OVER = 200;
+
+/** Unwritten events for the workflow to write: lifecycle ones always, tokens and progress while they fit. */
+function handOver(events: EventDraft[]): EventDraft[] {
+  if (events.length <= MAX_HANDED_OVER) return events;
+  const lifecycle = events.filter((e) => e.type !== 'node.token' && e.type !== 'node.progress');
+  const room = Math.max(0, MAX_HANDED_OVER - lifecycle.length);
+  const kept = new Set([...lifecycle, ...events.filter((e) => !lifecycle.includes(e)).slice(-room)]);
+  return events.filter((e) => kept.has(e));
+}
 
 /** Builds the activities with their dependencies injected (the workflow imports only their type). */
 export function createActivities(deps: ActivityDeps) {
@@ -75,72 +99,121 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Writes one activity's events in order. Lifecycle events are written at once; tokens and
-   * progress are batched for TOKEN_FLUSH_MS. A failed lifecycle write fails the attempt (the
-   * retry rewrites it: keys make it idempotent), so the log never silently misses a transition.
+   * Writes one activity's events in order, never failing the attempt. Lifecycle events are written
+   * at once; tokens and progress are batched for TOKEN_FLUSH_MS. While Postgres is away the events
+   * wait in memory and the writes are retried with backoff (keys make a rewrite idempotent).
+   * `settle` waits a bounded time for the backlog, then hands back what is still unwritten.
    */
-  function publisher(runId: string, quiet: boolean) {
-    let pending: EventDraft[] = [];
+  function publisher(runId: string, quiet: boolean, log: Logger) {
+    const pending: EventDraft[] = [];
     let timer: NodeJS.Timeout | undefined;
-    let chain: Promise<void> = Promise.resolve();
-    let failure: unknown;
+    let loop: Promise<void> | undefined;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const write = async () => {
+      let delay = 100;
+      while (pending.length > 0 && !stopped) {
+        const batch = pending.slice(0, 500);
+        try {
+          await writer.append(runId, batch);
+          pending.splice(0, batch.length);
+          delay = 100;
+        } catch (err) {
+          if (!isTransientDbError(err)) {
+            // Not Postgres being away: this batch can never be stored; drop it rather than wedge the rest.
+            pending.splice(0, batch.length);
+            log.error({ err: (err as Error).message, dropped: batch.length }, 'events refused by the event log');
+            continue;
+          }
+          log.warn({ err: (err as Error).message, waiting: pending.length }, 'event log unavailable; retrying');
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, delay);
+          });
+          delay = Math.min(delay * 2, 2000);
+        }
+      }
+    };
     const flush = () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      const batch = pending;
-      pending = [];
-      if (batch.length) {
-        chain = chain.then(
-          () =>
-            writer.append(runId, batch).then(
-              () => undefined,
-              (err: unknown) => {
-                failure ??= err;
-                deps.logger.warn({ runId, err: (err as Error).message }, 'event write failed');
-              },
-            ),
-          () => undefined,
-        );
-      }
-      return chain;
+      loop ??= write().finally(() => {
+        loop = undefined;
+        if (pending.length > 0 && !stopped) flush();
+      });
     };
     return {
       push(draft: EventDraft) {
         if (quiet) return;
         pending.push(draft);
         if (draft.type === 'node.token' || draft.type === 'node.progress') timer ??= setTimeout(flush, TOKEN_FLUSH_MS);
-        else void flush();
+        else flush();
       },
-      async drain() {
-        await flush();
-        if (failure) throw failure;
+      /** Waits up to `ms` for every event to be written; returns (and stops retrying) the ones not confirmed yet. */
+      async settle(ms: number): Promise<EventDraft[]> {
+        flush();
+        const deadline = Date.now() + ms;
+        while (loop && Date.now() < deadline) {
+          await Promise.race([loop, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+        }
+        stopped = true;
+        wake?.();
+        return pending.splice(0);
       },
     };
   }
 
+  /** Retries a Postgres read or write while Postgres is away, until the attempt is cancelled. */
+  async function untilStored<T>(fn: () => Promise<T>, signal: AbortSignal, log: Logger): Promise<T> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isTransientDbError(err) || signal.aborted) throw err;
+        log.warn({ err: (err as Error).message }, 'Postgres unavailable; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * The middleware every node activity runs in. It heartbeats from the start (whatever the node
+   * type) so a lost worker is noticed within the heartbeat timeout; the heartbeat carries the node
+   * attempt, which the workflow reads to retry a lost attempt without spending the node's retry
+   * budget. Event writes and Postgres reads never fail the attempt: once the node's code succeeded,
+   * its result is reported at once, with node.completed and any event Postgres has not taken yet
+   * for the workflow to write (in order, before what follows the node).
+   */
   function node<T extends NodeType>(type: T, run: NodeFn) {
     return async (input: NodeActivityInput): Promise<NodeActivityResult> => {
       const ctx = Context.current();
-      const attempt = ctx.info.attempt;
+      const attempt = (input.attemptBase ?? 0) + ctx.info.attempt;
+      const remaining = input.maximumAttempts === 0 ? 0 : input.maximumAttempts;
       const base = `${input.nodeId}:${input.itemIndex ?? ''}`;
       const log = deps.logger.child({ runId: input.runId, nodeId: input.nodeId, attempt, type });
-      const events = publisher(input.runId, input.quiet === true);
+      const events = publisher(input.runId, input.quiet === true, log);
       const started = Date.now();
       let secrets = new Map<string, string>();
+      let details: unknown;
+      const beat = () =>
+        ctx.heartbeat({ attempt, ...(details === undefined ? {} : { details }) } satisfies NodeHeartbeat);
+      beat();
+      const beating = setInterval(beat, HEARTBEAT_EVERY_MS);
       /** One event of this attempt; its key makes a retried write idempotent. */
+      const draft = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = ''): EventDraft => ({
+        type,
+        key: `${type}:${base}:${attempt}${suffix}`,
+        nodeId: input.nodeId,
+        attempt,
+        ts: new Date().toISOString(),
+        data,
+      });
       const emit = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = '') =>
-        events.push({
-          type,
-          key: `${type}:${base}:${attempt}${suffix}`,
-          nodeId: input.nodeId,
-          attempt,
-          ts: new Date().toISOString(),
-          data,
-        });
+        events.push(draft(type, data, suffix));
       emit('node.started');
       let params: unknown;
       try {
-        const resolved = await resolve(input, true);
+        const resolved = await untilStored(() => resolve(input, true), ctx.cancellationSignal, log);
         secrets = resolved.secrets;
         if (type === 'llm') {
           const filled = await withModelDefaults(deps.sql, env, resolved.params);
@@ -162,7 +235,10 @@ export function createActivities(deps: ActivityDeps) {
             .slice(0, 32),
           scope: resolved.scope,
           signal: ctx.cancellationSignal,
-          heartbeat: (d) => ctx.heartbeat(d),
+          heartbeat: (d) => {
+            details = d;
+            beat();
+          },
           sleep: (ms) => ctx.sleep(ms),
           progress: (eventType, data) => emit(eventType, maskSecrets(data, secrets.values()), `:${tokenIndex++}`),
           netGuard,
@@ -172,22 +248,29 @@ export function createActivities(deps: ActivityDeps) {
           logger: log,
         };
         const raw = await run(checked.data as never, nodeCtx);
-        const value = await storeIfLarge(
-          deps.sql,
-          input.runId,
-          maskSecrets(raw, secrets.values()),
-          deps.blobThresholdBytes,
+        // From here the node's code has succeeded: nothing below may fail the attempt and repeat it.
+        const masked = maskSecrets(raw, secrets.values());
+        const value = await untilStored(
+          () => storeIfLarge(deps.sql, input.runId, masked, deps.blobThresholdBytes),
+          ctx.cancellationSignal,
+          log,
         );
-        emit('node.completed', { durationMs: Date.now() - started, params });
-        await events.drain();
-        return { output: value, attempt };
+        // Report at once: a worker lost between the node's success and this report would run it again.
+        // So node.completed (and whatever Postgres has not taken yet) rides in the result, and the
+        // workflow writes it, before anything that follows the node.
+        const unwritten = await events.settle(0);
+        const completed: EventDraft[] = input.quiet
+          ? []
+          : [draft('node.completed', { durationMs: Date.now() - started, params })];
+        const handed = [...handOver(unwritten), ...completed];
+        return { output: value, attempt, ...(handed.length > 0 ? { events: handed } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
-          await events.drain().catch(() => undefined);
+          await events.settle(EVENT_SETTLE_MS);
           throw err;
         }
         const failure = toFailure(err, attempt, secrets.values());
-        const willRetry = !failure.nonRetryable && (input.maximumAttempts === 0 || attempt < input.maximumAttempts);
+        const willRetry = !failure.nonRetryable && (remaining === 0 || ctx.info.attempt < remaining);
         if (willRetry) {
           emit('node.retrying', { error: { message: failure.message, type: failure.type }, params });
         } else if (params !== undefined) {
@@ -195,8 +278,12 @@ export function createActivities(deps: ActivityDeps) {
           emit('node.progress', { params }, ':params');
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
-        await events.drain().catch(() => undefined);
+        const unwritten = await events.settle(EVENT_SETTLE_MS);
+        if (unwritten.length > 0)
+          log.warn({ dropped: unwritten.length }, 'event log unavailable; events of a failed attempt dropped');
         throw failure;
+      } finally {
+        clearInterval(beating);
       }
     };
   }
@@ -216,7 +303,16 @@ export function createActivities(deps: ActivityDeps) {
       logger: deps.logger,
       httpAllowHosts: deps.httpAllowHosts,
       env,
-      publisher,
+      // The agent's progress and tokens: written in order, waited for briefly, never failing a call.
+      publisher: (runId: string, quiet: boolean) => {
+        const events = publisher(runId, quiet, deps.logger);
+        return {
+          push: (draft: EventDraft) => events.push(draft),
+          drain: async () => {
+            await events.settle(EVENT_SETTLE_MS);
+          },
+        };
+      },
     }),
 
     /** Params of a workflow-run node whose placeholders name stored blobs (no secrets allowed). */
@@ -251,7 +347,16 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Writes a batch of workflow events (and the final state) to the event log; idempotent by key. */
     async publishEvents(input: { runId: string; events: EventDraft[]; final?: RunState }): Promise<void> {
-      await writer.append(input.runId, input.events, input.final);
+      try {
+        await writer.append(input.runId, input.events, input.final);
+      } catch (err) {
+        if (isTransientDbError(err)) throw err;
+        // Retrying cannot help: the workflow records the loss and still ends the run.
+        throw ApplicationFailure.nonRetryable(
+          `the event log refused these events: ${(err as Error).message}`,
+          'EventLogRefused',
+        );
+      }
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   connectClient,
   fatal,
   ConfigError,
+  guardPostgresClosedSocket,
 } from '../lib/index.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './fences.js';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
       `HOST=${host} is not a loopback address and API_KEYS is not set; set API_KEYS (name:key,...) or listen on 127.0.0.1.`,
     );
   const logger = createLogger(config, 'api');
+  guardPostgresClosedSocket(logger);
   const sql = createSql(config.databaseUrl, { max: 20 });
   await checkDatabase(sql, config.databaseUrl);
   await migrate(sql);

@@ -18,6 +18,7 @@ import {
 import { checkJsonata } from '../activities/expression-check.js';
 import {
   derefDeep,
+  fromStorable,
   readEvents,
   type Sql,
   FLOW_ID_KEY,
@@ -210,7 +211,7 @@ export function createRunService(deps: RunServiceDeps) {
       throw new HttpError(400, 'invalid_request', `$.fromNode: ${message}`, [{ path: '$.fromNode', message }]);
     }
     const [row] = await sql<{ state: RunState | null }[]>`SELECT state FROM runs WHERE run_id = ${runId}`;
-    const nodes = row?.state?.nodes ?? previous.nodes;
+    const nodes = fromStorable<RunState | null>(row?.state)?.nodes ?? previous.nodes;
     const again = new Set([request.fromNode, ...descendants(graph, request.fromNode)]);
     const reuse: NonNullable<RunFlowInput['reuse']> = {};
     for (const [id, node] of Object.entries(nodes)) {
@@ -242,7 +243,7 @@ export function createRunService(deps: RunServiceDeps) {
       }[]
     >`
       SELECT workflow_id, flow_id, flow_name, flow_version, status, origin, state FROM runs WHERE run_id = ${runId}`;
-    let state = row?.state ?? undefined;
+    let state = fromStorable<RunState | null>(row?.state) ?? undefined;
     if (!state) {
       const handle = client.workflow.getHandle(workflowIdOf(runId));
       let description;

@@ -133,11 +133,21 @@ export interface NodeActivityInput {
   /** Distinguishes loop items in idempotency keys and event keys. */
   itemIndex?: number;
   quiet?: boolean;
+  /** Node attempts already made by earlier schedules of this node (ones whose worker was lost); 0 when absent. */
+  attemptBase?: number;
 }
 
 export interface NodeActivityResult {
   output: unknown;
   attempt: number;
+  /** This attempt's events that Postgres did not take in time; the workflow writes them for it. */
+  events?: EventDraft[];
+}
+
+/** What every node activity heartbeats: the workflow reads it from a heartbeat timeout to know which attempt was lost. */
+export interface NodeHeartbeat {
+  attempt: number;
+  details?: unknown;
 }
 
 export const DEFAULT_PRIORITY = 3;

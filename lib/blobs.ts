@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isBlobRef, type BlobRef } from '../flow/index.js';
 import type { Sql } from './sql.js';
+import { fromStorable, toStorable } from './storable.js';
 
 export class BlobMissingError extends Error {
   override name = 'BlobMissingError';
@@ -13,14 +14,14 @@ export async function storeIfLarge(sql: Sql, runId: string, value: unknown, thre
   if (text === undefined || Buffer.byteLength(text) <= threshold) return value;
   const id = createHash('sha256').update(runId).update('\u0000').update(text).digest('hex').slice(0, 40);
   const size = Buffer.byteLength(text);
-  await sql`INSERT INTO blobs (id, run_id, size, data) VALUES (${id}, ${runId}, ${size}, ${sql.json(value as never)}) ON CONFLICT (id) DO NOTHING`;
+  await sql`INSERT INTO blobs (id, run_id, size, data) VALUES (${id}, ${runId}, ${size}, ${sql.json(toStorable(value) as never)}) ON CONFLICT (id) DO NOTHING`;
   return { $tempoflowBlob: id, size } satisfies BlobRef;
 }
 
 export async function loadBlob(sql: Sql, ref: BlobRef): Promise<unknown> {
   const [row] = await sql<{ data: unknown }[]>`SELECT data FROM blobs WHERE id = ${ref.$tempoflowBlob}`;
   if (!row) throw new BlobMissingError(`stored value ${ref.$tempoflowBlob} is missing`);
-  return row.data;
+  return fromStorable(row.data);
 }
 
 /** Replaces every blob reference inside a value by the stored value. */

@@ -1,4 +1,5 @@
 import type { Sql } from './sql.js';
+import { fromStorable } from './storable.js';
 
 export const EVENTS_CHANNEL = 'tempoflow_events';
 
@@ -32,6 +33,6 @@ export async function readEvents(sql: Sql, runId: string, afterSeq: number, limi
     nodeId: r.node_id,
     attempt: r.attempt,
     ts: r.ts.toISOString(),
-    data: r.data,
+    data: fromStorable(r.data),
   }));
 }

@@ -1,6 +1,8 @@
 import type { EventDraft, RunState } from '../flow/index.js';
+import { isTransientDbError } from './db-errors.js';
 import { EVENTS_CHANNEL } from './event-log.js';
 import type { Sql } from './sql.js';
+import { toStorable } from './storable.js';
 
 interface Request {
   runId: string;
@@ -16,6 +18,10 @@ interface Request {
  * locks the head rows of all its runs in sorted order, numbers the new events in commit order,
  * inserts them in one statement and NOTIFYs each run once. Under load hundreds of appends share
  * a transaction instead of queueing on one run's row lock; idle, an append commits at once.
+ *
+ * Values `jsonb` cannot hold (NUL, lone surrogates) are stored as JSON text (see toStorable). If a
+ * batch is refused for any reason other than Postgres being away, each append in it is written on
+ * its own, so one bad append fails alone and the other runs' events are stored.
  */
 export class EventWriter {
   private readonly partitions: { queue: Request[]; busy: boolean }[];
@@ -47,7 +53,13 @@ export class EventWriter {
           await writeBatch(this.sql, batch);
           for (const r of batch) r.resolve();
         } catch (err) {
-          for (const r of batch) r.reject(err);
+          if (batch.length === 1 || isTransientDbError(err)) {
+            for (const r of batch) r.reject(err);
+            continue;
+          }
+          for (const r of batch) {
+            await writeBatch(this.sql, [r]).then(r.resolve, r.reject);
+          }
         }
       }
     } finally {
@@ -99,14 +111,14 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
             attempt: d.attempt ?? null,
             dedupe_key: d.key,
             ts: d.ts,
-            data: {
+            data: toStorable({
               runId,
               type: d.type,
               ts: d.ts,
               ...(d.nodeId ? { nodeId: d.nodeId } : {}),
               ...(d.attempt ? { attempt: d.attempt } : {}),
               ...(d.data ?? {}),
-            },
+            }),
           });
         }
         if (seq !== last.get(runId)) {
@@ -130,7 +142,7 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
       if (!final) continue;
       await tx`
         INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, state, closed_at)
-        VALUES (${runId}, ${`run-${runId}`}, ${final.flowId}, ${final.flowName}, ${final.flowVersion}, ${final.status}, ${tx.json(final as never)}, now())
+        VALUES (${runId}, ${`run-${runId}`}, ${final.flowId}, ${final.flowName}, ${final.flowVersion}, ${final.status}, ${tx.json(toStorable(final) as never)}, now())
         ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, closed_at = now()`;
     }
   });

@@ -1,12 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { startScratchServices } from '../lib/dev/services.js';
-import { bundleWorkflows } from '../worker/index.js';
+import { cachedWorkflowBundle } from '../worker/index.js';
 import { checkPrerequisites } from './helpers/prerequisites.js';
 
 /**
  * Starts one Postgres (embedded unless TEST_DATABASE_URL is set) and one Temporal dev server for
- * the whole suite, and bundles the workflow code once. Test files read them from the environment.
+ * the whole suite, and bundles the workflow code once (or reuses the bundle cached for these sources). Test files read them from the environment.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   checkPrerequisites();
@@ -20,9 +18,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     dynamicConfig: ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'],
   });
   try {
-    const bundlePath = path.join(services.dir, 'workflow-bundle.js');
-    writeFileSync(bundlePath, (await bundleWorkflows()).code);
-    process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+    // The same cache `npm run worker` uses (.data/workflow-bundle/<hash of the sources>.js).
+    process.env.TEST_WORKFLOW_BUNDLE = (await cachedWorkflowBundle(process.env.DATA_DIR ?? '.data')).codePath;
   } catch (err) {
     await services.stop();
     throw err;

@@ -8,6 +8,8 @@ export const WORKFLOW_ERRORS = {
   InvalidParams: 'InvalidParams',
   LoopItemFailed: 'LoopItemFailed',
   UnknownFlow: 'UnknownFlow',
+  WorkerLost: 'WorkerLost',
+  EventLogUnavailable: 'EventLogUnavailable',
 } as const;
 
 export interface ApprovalRequest {

@@ -1,17 +1,19 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
+  TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import {
   DEFAULT_PRIORITY,
-  HEARTBEAT_NODE_TYPES,
   ancestors,
   buildGraph,
   checkResolvedParams,
@@ -30,6 +32,7 @@ import {
   type NodeActivityResult,
   type NodeDef,
   type NodeError,
+  type NodeHeartbeat,
   type NodeState,
   type PinnedFlow,
   type RunFlowInput,
@@ -37,7 +40,7 @@ import {
   type RunState,
   type RunAgentInput,
 } from '../flow/index.js';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, TimeoutType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import type { Outbox } from './outbox.js';
@@ -75,6 +78,12 @@ const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
 const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
 const DEFAULT_RETRY = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
+/** Every node activity heartbeats (the shared activity middleware); this long without one means its worker is gone. */
+const NODE_HEARTBEAT_TIMEOUT = '10s';
+/** Attempts of one node lost with their worker before the node fails (they do not spend its retries). */
+export const WORKER_LOST_MAX = 25;
+/** The server hands a heartbeat timeout to the workflow instead of retrying it (see activity()). */
+const HEARTBEAT_TIMEOUT_TYPE = 'TemporalTimeout:Heartbeat';
 
 /**
  * Interprets one graph. Each node has its own state and output slot; a node starts as soon as every
@@ -375,14 +384,18 @@ export class GraphRun {
     };
   }
 
-  private activityOptions(node: NodeDef): ActivityOptions {
+  private activityOptions(node: NodeDef, maximumAttempts: number): ActivityOptions {
     const retry = { ...DEFAULT_RETRY, ...node.retry };
     return {
       activityId: this.o.itemIndex === undefined ? node.id : `${this.o.itemIndex}.${node.id}`,
       summary: `${node.id} · ${node.type}`,
       startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
-      heartbeatTimeout: HEARTBEAT_NODE_TYPES.includes(node.type) ? '10s' : undefined,
-      retry: { ...retry, maximumAttempts: retry.maximumAttempts === 0 ? undefined : retry.maximumAttempts },
+      heartbeatTimeout: NODE_HEARTBEAT_TIMEOUT,
+      retry: {
+        ...retry,
+        maximumAttempts: maximumAttempts === 0 ? undefined : maximumAttempts,
+        nonRetryableErrorTypes: [...(retry.nonRetryableErrorTypes ?? []), HEARTBEAT_TIMEOUT_TYPE],
+      },
       // Without a node priority, the activity inherits the run's priority and fairness key.
       ...(node.priority !== undefined
         ? { priority: { priorityKey: node.priority, fairnessKey: this.o.fairnessKey } }
@@ -392,10 +405,54 @@ export class GraphRun {
     };
   }
 
-  private activity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
-    const activities = proxyActivities<Activities>(this.activityOptions(node));
-    const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
-    return run(this.activityInput(node, params));
+  /**
+   * Runs a node activity. The server retries the node's own errors under its retry policy; a
+   * heartbeat timeout (the worker running the attempt was lost) is not retried there but comes back
+   * here, and the node is scheduled again with the attempts its own errors spent so far: a lost
+   * worker never spends `maximumAttempts`. At most WORKER_LOST_MAX attempts of a node may be lost.
+   */
+  private async activity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
+    const maximum = node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts;
+    const input = this.activityInput(node, params);
+    let attemptBase = 0;
+    let ownFailures = 0;
+    for (let lost = 0; ;) {
+      const remaining = maximum === 0 ? 0 : maximum - ownFailures;
+      const activities = proxyActivities<Activities>(this.activityOptions(node, remaining));
+      const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+      try {
+        const result = await run(
+          attemptBase === 0
+            ? { ...input, maximumAttempts: remaining }
+            : { ...input, maximumAttempts: remaining, attemptBase },
+        );
+        if (result.events && !this.quiet) this.o.outbox.write(result.events);
+        return result;
+      } catch (err) {
+        const lostAttempt = workerLostAttempt(err, attemptBase);
+        // Histories recorded before this change failed the node here; replaying them must still do so.
+        if (lostAttempt === undefined || !patched('worker-lost-retry')) throw err;
+        lost += 1;
+        if (lost > WORKER_LOST_MAX)
+          throw ApplicationFailure.nonRetryable(
+            `${node.id}: its worker was lost ${lost} times (attempt ${lostAttempt} last); giving up`,
+            WORKFLOW_ERRORS.WorkerLost,
+          );
+        ownFailures += lostAttempt - attemptBase - 1;
+        attemptBase = lostAttempt;
+        this.set(node.id, { ...this.states.get(node.id)!, status: 'retrying', attempts: lostAttempt });
+        if (!this.quiet)
+          this.o.outbox.emit('node.retrying', `node.retrying:${node.id}:worker-lost:${lostAttempt}`, {
+            nodeId: node.id,
+            attempt: lostAttempt,
+            data: {
+              reason: 'worker-lost',
+              lost,
+              error: { message: 'the worker running this attempt was lost (heartbeat timeout)', type: 'WorkerLost' },
+            },
+          });
+      }
+    }
   }
 
   private async delay(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
@@ -579,6 +636,19 @@ export class GraphRun {
     this.event('node.completed', node.id, { items: count }, 1);
     return { output, attempt: 1 };
   }
+}
+
+/**
+ * The node attempt an activity failure lost with its worker (a heartbeat timeout), from the last
+ * heartbeat, which names it; undefined for any other failure.
+ */
+function workerLostAttempt(err: unknown, attemptBase: number): number | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  if (!(cause instanceof TimeoutFailure) || cause.timeoutType !== TimeoutType.HEARTBEAT) return undefined;
+  const beat = cause.lastHeartbeatDetails as NodeHeartbeat | undefined;
+  // No heartbeat yet: the first attempt of this schedule was lost before it could send one.
+  return typeof beat?.attempt === 'number' && beat.attempt > attemptBase ? beat.attempt : attemptBase + 1;
 }
 
 /** The message, type and attempt count of a node failure (activity, child or workflow-side). */

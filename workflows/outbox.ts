@@ -2,20 +2,35 @@ import { proxyLocalActivities, condition, CancellationScope } from '@temporalio/
 import type { EventDraft, EventType, RunState } from '../flow/index.js';
 import type { Activities } from '../activities/index.js';
 
+/** How long one batch may wait for Postgres before the outbox gives up on it. */
+const PUBLISH_BOUND = '10m';
+
 const { publishEvents } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
-  // Postgres may be briefly away; the run waits for it rather than losing events.
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  // Postgres may be away for a while (a restart, a failover): the run waits for it, within a bound.
+  scheduleToCloseTimeout: PUBLISH_BOUND,
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
+
+/** Why events of a run could not be written, and how many were lost. */
+export interface OutboxLoss {
+  events: number;
+  reason: string;
+}
 
 /**
  * The workflow's side of the event log: drafts are queued in memory and written in batches by one
  * local activity at a time, so bookkeeping never adds a round trip per node. Keys make rewrites
  * after a crash idempotent.
+ *
+ * Bounded: a batch the log refuses (EventLogRefused) or that cannot be written within
+ * PUBLISH_BOUND is counted as lost and the run goes on; `close` reports the loss, so a run whose
+ * log cannot be written still ends, saying why.
  */
 export class Outbox {
   private queue: EventDraft[] = [];
   private flushing = false;
+  private lost: OutboxLoss | undefined;
 
   constructor(
     private readonly runId: string,
@@ -29,25 +44,60 @@ export class Outbox {
     this.kick();
   }
 
+  /** Queues drafts made elsewhere (an activity's events that Postgres did not take in time). */
+  write(drafts: EventDraft[]): void {
+    if (!this.enabled || drafts.length === 0) return;
+    this.queue.push(...drafts);
+    this.kick();
+  }
+
+  /** Events that could not be written, if any. */
+  get loss(): OutboxLoss | undefined {
+    return this.lost;
+  }
+
   private kick(): void {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
     const batch = this.queue.splice(0, 500);
     this.onFlush();
     // Non-cancellable: a cancelled run must still record what happened before it ended.
-    void CancellationScope.nonCancellable(() => publishEvents({ runId: this.runId, events: batch })).finally(() => {
-      this.flushing = false;
-      this.kick();
-    });
+    CancellationScope.nonCancellable(() => publishEvents({ runId: this.runId, events: batch })).then(
+      () => this.done(),
+      (err: unknown) => {
+        this.record(batch.length, err);
+        this.done();
+      },
+    );
   }
 
-  /** Writes what is queued plus the terminal events and the final state, then resolves. */
-  async close(final: RunState | undefined, terminal: EventDraft[]): Promise<void> {
+  private done(): void {
+    this.flushing = false;
+    this.kick();
+  }
+
+  private record(events: number, err: unknown): void {
+    const e = err as { cause?: { message?: string }; message?: string };
+    this.lost = { events: (this.lost?.events ?? 0) + events, reason: e?.cause?.message ?? e?.message ?? String(err) };
+  }
+
+  /**
+   * Writes what is queued plus the terminal events and the final state, then resolves. Resolves
+   * with the loss when the log could not take everything (the caller ends the run saying so).
+   */
+  async close(final: RunState | undefined, terminal: EventDraft[]): Promise<OutboxLoss | undefined> {
     await CancellationScope.nonCancellable(async () => {
       await condition(() => !this.flushing);
       const events = this.enabled ? [...this.queue.splice(0), ...terminal] : [];
       this.onFlush();
-      if (events.length > 0 || final) await publishEvents({ runId: this.runId, events, final });
+      if (events.length > 0 || final) {
+        try {
+          await publishEvents({ runId: this.runId, events, final });
+        } catch (err) {
+          this.record(events.length, err);
+        }
+      }
     });
+    return this.lost;
   }
 }

@@ -17,7 +17,9 @@ import { Outbox } from './outbox.js';
  * query or an approval that arrives with the first workflow task is served. Every node's state
  * lives in its own slot of the GraphRun; events go to Postgres through the batched Outbox, and
  * the final batch also stores the final state, so a closed run answers with no worker running.
- * A failed run fails the workflow (`NodeFailed`); a cancelled one ends as cancelled.
+ * A failed run fails the workflow (`NodeFailed`); a cancelled one ends as cancelled. Event writing
+ * is bounded (see Outbox): if the terminal event cannot be stored, the workflow fails with
+ * `EventLogUnavailable`, naming the outcome and why the log could not be written.
  */
 export async function runFlow(input: RunFlowInput): Promise<RunState> {
   const decisions = new Map<string, ApprovalDecision>();
@@ -81,18 +83,30 @@ export async function runFlow(input: RunFlowInput): Promise<RunState> {
   const result = await run.run();
   status = result.status;
   const final: RunState = { ...state(), status: result.status, ...(result.error ? { error: result.error } : {}) };
+  const earlierLoss = outbox.loss;
   const terminal: EventDraft = {
     type: result.status === 'completed' ? 'run.completed' : result.status === 'failed' ? 'run.failed' : 'run.cancelled',
     key: 'run.end',
     ts: new Date().toISOString(),
-    data:
-      result.status === 'completed'
+    data: {
+      ...(result.status === 'completed'
         ? { outputs: Object.keys(final.outputs) }
         : result.error
           ? { error: result.error }
-          : {},
+          : {}),
+      ...(earlierLoss ? { eventsLost: earlierLoss } : {}),
+    },
   };
-  await outbox.close(input.quiet ? undefined : final, [terminal]);
+  const loss = await outbox.close(input.quiet ? undefined : final, [terminal]);
+  if (loss && loss !== earlierLoss) {
+    // The terminal event could not be stored: the workflow's own end is the record of the run.
+    throw ApplicationFailure.create({
+      message: `the run ended ${result.status}, but its event log could not be written (${loss.events} events lost): ${loss.reason}`,
+      type: WORKFLOW_ERRORS.EventLogUnavailable,
+      nonRetryable: true,
+      details: [{ status: result.status, ...(result.error ? { error: result.error } : {}) }],
+    });
+  }
   if (result.status === 'failed') {
     const e = result.error!;
     throw ApplicationFailure.create({

@@ -10,6 +10,7 @@ import { createLogger } from '../logger.js';
 import { checkDatabase, createSql, migrate } from '../sql.js';
 import { ensureTemporalDevServer } from '../temporal-dev-server.js';
 import { buildWeb } from './build-web.js';
+import { cachedWorkflowBundle } from '../../worker/bundle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  // The workflow bundle builds (once per change of the workflow sources) while the services start.
+  const bundling = cachedWorkflowBundle(config.DATA_DIR);
+  bundling.catch(() => {});
   try {
     if (!config.DATABASE_URL) {
       const pg = await ensureEmbeddedPostgres(config.databaseUrl, path.join(dataDir, 'postgres'), logger);
@@ -59,9 +63,16 @@ async function main(): Promise<void> {
 
     if (await buildWeb()) logger.info('built the web page (web/ changed since the last build)');
 
+    const bundle = await bundling;
+    if (bundle.built) logger.info({ bundle: bundle.codePath }, 'built the workflow bundle');
     const env = { ...process.env, DATABASE_URL: config.databaseUrl, LOG_FORMAT: config.LOG_FORMAT ?? 'pretty' };
     for (const role of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, role, 'main.ts')], {
+      // The worker as `npm run worker` starts it (the prebuilt dist/worker.mjs when it is current).
+      const argv =
+        role === 'worker'
+          ? [path.join(ROOT, 'worker', 'start.mjs')]
+          : ['--import', 'tsx', path.join(ROOT, role, 'main.ts')];
+      const child = spawn(process.execPath, argv, {
         env,
         stdio: 'inherit',
         cwd: ROOT,

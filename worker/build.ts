@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { fatal, loadConfig } from '../lib/index.js';
+import { cachedWorkflowBundle } from './bundle.js';
+
+const at = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+
+/**
+ * `npm run build`: builds the workflow bundle into the cache `npm run worker` loads, and the worker
+ * itself as one JavaScript file (dist/worker.mjs, dependencies left in node_modules) stamped with
+ * the hash of its sources, which worker/start.mjs runs instead of the TypeScript while it matches.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const startedWorker = Date.now();
+  mkdirSync(at('../dist'), { recursive: true });
+  // dist/ is one level deep like worker/ and lib/, so their import.meta.url-relative paths still hold.
+  await build({
+    entryPoints: [at('./main.ts')],
+    outfile: at('../dist/worker.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  writeFileSync(at('../dist/worker.hash'), execFileSync(process.execPath, [at('./start.mjs'), '--hash']));
+  process.stdout.write(`built ${at('../dist/worker.mjs')} in ${((Date.now() - startedWorker) / 1000).toFixed(1)} s\n`);
+  const started = Date.now();
+  const { codePath, built } = await cachedWorkflowBundle(config.DATA_DIR);
+  process.stdout.write(
+    `${built ? 'built' : 'up to date:'} ${codePath}${built ? ` in ${((Date.now() - started) / 1000).toFixed(1)} s` : ''}\n`,
+  );
+}
+
+main().catch(fatal);
