@@ -4,14 +4,14 @@ import path from 'node:path';
 import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
 import { freePort, createSql, migrate, ensureTemporalDevServer } from '../lib/index.js';
 import { bundleWorkflows } from '../worker/index.js';
-import { checkPrerequisites } from './helpers/prerequisites.js';
+import { ensurePrerequisites } from './helpers/prerequisites.js';
 
 /**
  * Starts one Postgres (embedded unless TEST_DATABASE_URL is set) and one Temporal dev server for
  * the whole suite, and bundles the workflow code once. Test files read them from the environment.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  checkPrerequisites();
+  await ensurePrerequisites();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tempoflow-test-'));
   // As root, embedded Postgres runs as the postgres user, which must reach its data directory.
   chmodSync(dir, 0o755);
