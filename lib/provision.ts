@@ -94,13 +94,17 @@ export function temporalCliSteps(dir = dataDir(), env: NodeJS.ProcessEnv = proce
         const { TestWorkflowEnvironment } = await import('@temporalio/testing');
         const { freePort } = await import('./free-port.js');
         // The SDK downloads the CLI only to start a server with it: start one once, keep the binary.
-        const server = await TestWorkflowEnvironment.createLocal({
-          server: {
-            ip: '127.0.0.1',
-            port: await freePort(),
-            executable: { type: 'cached-download', downloadDir },
-          },
-        });
+        let server;
+        try {
+          server = await TestWorkflowEnvironment.createLocal({
+            server: { ip: '127.0.0.1', port: await freePort(), executable: { type: 'cached-download', downloadDir } },
+          });
+        } catch (err) {
+          // The bridge nests the reason in a long URL; the innermost part is the useful one.
+          const text = (err as Error).message;
+          const inner = /(?:\(Connect\)|client error)[^:]*: (.*)$/.exec(text)?.[1];
+          return { skipped: inner ? `temporal.download is unreachable (${inner})` : text };
+        }
         await server.teardown();
         return cachedTemporalCli(dir) ?? { skipped: `downloaded, but no binary appeared in ${downloadDir}` };
       },
@@ -222,10 +226,10 @@ export function chromiumSteps(dir = dataDir(), env: NodeJS.ProcessEnv = process.
         await run(aptGet, ['update', '-qq'], quiet);
         await run(aptGet, ['install', '-y', '-qq', 'chromium'], quiet);
         for (const name of CHROMIUM_NAMES) {
-          const found = onPath(name, env);
+          const found = onPath(name, { PATH: `${env.PATH ?? ''}${path.delimiter}/usr/bin` });
           if (found) return found;
         }
-        return { skipped: 'installed, but no chromium on PATH' };
+        return { skipped: 'installed, but no chromium in /usr/bin or on PATH' };
       },
     },
   ];
@@ -253,11 +257,11 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void
   return new Promise((resolve, reject) => {
     execFile(file, args, { env, maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
-      const last = String(stderr || err.message)
-        .trim()
+      const lines = String(stderr || err.message)
         .split('\n')
-        .filter((l) => !/WARNING: Running pip as the 'root' user/.test(l))
-        .slice(-1)[0];
+        .map((l) => l.trim())
+        .filter((l) => l && !/WARNING: Running pip as the 'root' user/.test(l));
+      const last = lines.find((l) => /^(error|e:)/i.test(l)) ?? lines.at(-1);
       reject(new Error(`exit ${err.code ?? '?'}: ${last ?? err.message}`));
     });
   });
