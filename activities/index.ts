@@ -15,7 +15,15 @@ import {
   type NodeType,
   type RunState,
 } from '../flow/index.js';
-import { derefDeep, loadBlob, storeIfLarge, EventWriter, type Logger, type Sql } from '../lib/index.js';
+import {
+  derefDeep,
+  loadBlob,
+  recordNodeAttempt,
+  storeIfLarge,
+  EventWriter,
+  type Logger,
+  type Sql,
+} from '../lib/index.js';
 import { createNetGuard } from './net-guard.js';
 import type { NodeContext } from './node-context.js';
 import { condition } from './nodes/condition.js';
@@ -166,9 +174,11 @@ export function createActivities(deps: ActivityDeps) {
         );
         emit('node.completed', { durationMs: Date.now() - started });
         await events.drain();
+        recordNodeAttempt(type, 'completed', started);
         return { output: value, attempt };
       } catch (err) {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
+          recordNodeAttempt(type, 'cancelled', started);
           await events.drain().catch(() => undefined);
           throw err;
         }
@@ -178,6 +188,7 @@ export function createActivities(deps: ActivityDeps) {
           emit('node.retrying', { error: { message: failure.message, type: failure.type } });
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
+        recordNodeAttempt(type, willRetry ? 'retrying' : 'failed', started);
         await events.drain().catch(() => undefined);
         throw failure;
       }

@@ -12,6 +12,7 @@ import { runsRouter, type Replay } from './routers/runs.js';
 import { createReplayer } from '../worker/index.js';
 import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
+import { httpMetrics, metricsRouter } from './metrics.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -52,6 +53,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
+  app.use(httpMetrics());
+  app.use(metricsRouter(deps.sql, open));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
-import { readEvents, type Sql } from '../lib/index.js';
+import { apiMetrics, readEvents, type Sql } from '../lib/index.js';
 import type { EventHub } from './event-hub.js';
 
 export const KEEP_ALIVE_MS = 15_000;
@@ -32,6 +32,7 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
   res.write('retry: 1000\n\n');
   deps.open.add(res);
 
+  const openedAt = Date.now();
   let reading = false;
   let again = false;
   let closed = false;
@@ -57,6 +58,8 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
           const events = await readEvents(deps.sql, runId, cursor, 500);
           for (const e of events) {
             res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, seq: e.seq })}\n\n`);
+            const written = Date.parse(e.ts);
+            if (written >= openedAt) apiMetrics.eventLag.observe(Math.max(0, Date.now() - written) / 1000);
             cursor = e.seq;
             if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) return close();
           }

@@ -38,6 +38,9 @@ export const configSchema = z.object({
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /** GET /metrics of the worker (its own series and the Temporal SDK's); off when unset. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };

@@ -1,12 +1,31 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal } from '../lib/index.js';
+import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal, freePort } from '../lib/index.js';
+import { startWorkerMetrics } from './metrics.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const sdkMetrics = config.WORKER_METRICS_PORT === undefined ? undefined : `127.0.0.1:${await freePort()}`;
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(sdkMetrics
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: sdkMetrics,
+                countersTotalSuffix: true,
+                unitSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : {}),
+    },
+  });
+  const metricsServer = await startWorkerMetrics(config, sdkMetrics, logger);
   const sql = createSql(config.databaseUrl, { max: 20 });
   await checkDatabase(sql, config.databaseUrl);
   await migrate(sql);
@@ -32,6 +51,7 @@ async function main(): Promise<void> {
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.
   await worker.run();
+  metricsServer?.close();
   await connection.close();
   await sql.end({ timeout: 5 });
   logger.info('worker stopped');
