@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { apiMetrics, apiRegistry, collectProcessMetrics, exposition, watchClosedRuns, type Sql } from '../lib/index.js';
+import { apiMetrics, apiRegistry, collectProcessMetrics, exposition, watchRuns, type Sql } from '../lib/index.js';
 
 /** Times every request by its route template (`/api/v1/runs/:runId`), never by its raw path. */
 export function httpMetrics(): RequestHandler {
@@ -10,14 +10,14 @@ export function httpMetrics(): RequestHandler {
   };
 }
 
-/** GET /metrics: this API process's registry; closed runs are read from Postgres at each scrape. */
+/** GET /metrics: this API process's registry; run counts are read from Postgres at each scrape. */
 export function metricsRouter(sql: Sql, open: Set<Response>): Router {
   collectProcessMetrics(apiRegistry);
-  const closedRuns = watchClosedRuns(sql);
+  const runs = watchRuns(sql);
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     apiMetrics.sseClients.set(open.size);
-    await closedRuns();
+    await runs();
     res.type(apiRegistry.contentType).send(await exposition(apiRegistry));
   });
   return router;

@@ -25,7 +25,6 @@ import {
   RERUN_FROM_NODE_KEY,
   RERUN_OF_KEY,
   runStatusOf,
-  apiMetrics,
 } from '../lib/index.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { getFlow, invalidFlow, pin, resolveLibrary } from './flow-store.js';
@@ -114,7 +113,6 @@ export function createRunService(deps: RunServiceDeps) {
         staticDetails: describeFlow(input),
         priority: { priorityKey: input.priority ?? 3, fairnessKey: input.fairnessKey },
       });
-      apiMetrics.runsStarted.inc({ flow: flow.name, origin: input.origin });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

@@ -16,7 +16,7 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const apiMetrics = {
   runsStarted: new Counter({
     name: 'tempoflow_runs_started_total',
-    help: 'Runs this API process started, by flow name and origin (api, cli, webhook, rerun).',
+    help: 'Runs started since this API process started, by flow and origin (api, cli, webhook, rerun, schedule, subflow; read from Postgres: every replica counts every run).',
     labelNames: ['flow', 'origin'] as const,
     registers: [apiRegistry],
   }),
@@ -98,36 +98,52 @@ export function collectProcessMetrics(registry: Registry): void {
 }
 
 /**
- * Counts closed runs from Postgres at each scrape: the rows whose `closed_at` is newer than the
- * last one seen (with an overlap, since a transaction's `now()` can commit late), each counted
- * once. Every API replica reads the same table, so each reports every run: aggregate with max().
+ * Counts runs from Postgres at each scrape: the rows created, and the rows closed, since the last
+ * scrape (with an overlap, since a transaction's `now()` can commit late), each counted once. Every
+ * API replica reads the same table, so each reports every run of the cluster: aggregate with max().
  */
-export function watchClosedRuns(sql: Sql): () => Promise<void> {
-  const since = new Date();
-  let cursor = since;
-  const seen = new Map<string, number>();
-  const OVERLAP_MS = 60_000;
+export function watchRuns(sql: Sql): () => Promise<void> {
+  const started = tail<{ flow_name: string; origin: string }>(sql, 'created_at', (r) =>
+    apiMetrics.runsStarted.inc({ flow: r.flow_name, origin: r.origin }),
+  );
+  const closed = tail<{ flow_name: string; status: string; seconds: number }>(sql, 'closed_at', (r) => {
+    const counter = {
+      completed: apiMetrics.runsCompleted,
+      failed: apiMetrics.runsFailed,
+      cancelled: apiMetrics.runsCancelled,
+    }[r.status];
+    counter?.inc({ flow: r.flow_name });
+    apiMetrics.runDuration.observe({ flow: r.flow_name, status: r.status }, Math.max(0, r.seconds));
+  });
   return async () => {
-    const from = new Date(Math.max(since.getTime(), cursor.getTime() - OVERLAP_MS));
-    const rows = await sql<{ run_id: string; flow_name: string; status: string; closed_at: Date; seconds: number }[]>`
-      SELECT run_id, flow_name, status, closed_at, EXTRACT(EPOCH FROM closed_at - created_at)::float8 AS seconds
-      FROM runs WHERE closed_at >= ${from} ORDER BY closed_at LIMIT 10000`;
+    await started();
+    await closed();
+  };
+}
+
+function tail<Row>(sql: Sql, column: 'created_at' | 'closed_at', count: (row: Row) => void): () => Promise<void> {
+  const OVERLAP_MS = 60_000;
+  let since: number | undefined;
+  let cursor = 0;
+  const seen = new Map<string, number>();
+  return async () => {
+    // The database's clock, not this machine's: rows carry the database's now().
+    if (since === undefined) {
+      const [{ now }] = await sql<{ now: Date }[]>`SELECT now() AS now`;
+      since = cursor = now.getTime();
+    }
+    const from = new Date(Math.max(since, cursor - OVERLAP_MS));
+    const rows = await sql<({ run_id: string; at: Date } & Row)[]>`
+      SELECT run_id, flow_name, origin, status, ${sql(column)} AS at,
+             EXTRACT(EPOCH FROM closed_at - created_at)::float8 AS seconds
+      FROM runs WHERE ${sql(column)} >= ${from} ORDER BY ${sql(column)} LIMIT 10000`;
     for (const r of rows) {
       if (seen.has(r.run_id)) continue;
-      seen.set(r.run_id, r.closed_at.getTime());
-      const counter =
-        r.status === 'completed'
-          ? apiMetrics.runsCompleted
-          : r.status === 'failed'
-            ? apiMetrics.runsFailed
-            : r.status === 'cancelled'
-              ? apiMetrics.runsCancelled
-              : undefined;
-      counter?.inc({ flow: r.flow_name });
-      apiMetrics.runDuration.observe({ flow: r.flow_name, status: r.status }, Math.max(0, r.seconds));
-      if (r.closed_at > cursor) cursor = r.closed_at;
+      seen.set(r.run_id, r.at.getTime());
+      count(r);
+      cursor = Math.max(cursor, r.at.getTime());
     }
-    for (const [id, at] of seen) if (at < cursor.getTime() - OVERLAP_MS) seen.delete(id);
+    for (const [id, at] of seen) if (at < cursor - OVERLAP_MS) seen.delete(id);
   };
 }
 

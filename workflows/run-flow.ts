@@ -19,7 +19,10 @@ import { Outbox } from './outbox.js';
  * the final batch also stores the final state, so a closed run answers with no worker running.
  * A failed run fails the workflow (`NodeFailed`); a cancelled one ends as cancelled.
  */
-export async function runFlow(input: RunFlowInput): Promise<RunState> {
+export async function runFlow(start: RunFlowInput): Promise<RunState> {
+  // A schedule starts every run with the same input; its run id is the workflow id Temporal made
+  // unique (run-<scheduleId>-<time>). workflowInfo() is recorded, so this replays identically.
+  const input = start.runId ? start : { ...start, runId: workflowInfo().workflowId.replace(/^run-/, '') };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
   const outbox: Outbox = new Outbox(input.runId, !input.quiet, () => setCurrentDetails(details(run, status)));
