@@ -13,6 +13,8 @@ import { createReplayer } from '../worker/index.js';
 import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { httpMetrics, metricsRouter } from './metrics.js';
+import { flowSchedulesRouter, schedulesRouter } from './routers/schedules.js';
+import { createScheduleService } from './schedule-service.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -90,6 +92,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   api.use(
     express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
   );
+  const schedules = createScheduleService(deps);
+  api.use('/flows/:flow/schedules', flowSchedulesRouter(schedules));
+  api.use('/schedules', schedulesRouter(schedules));
   api.use('/flows', flowsRouter(deps.sql, runs));
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../flow/index.js';
 
 /** Request schemas: routes validate with them and api/openapi.ts documents them. */
 export const runRequestSchema = z
@@ -28,3 +29,34 @@ export const rerunSchema = z
 export const approvalSchema = z
   .object({ approved: z.boolean(), comment: z.string().max(10_000).optional(), by: z.string().max(200).optional() })
   .strict();
+
+export const scheduleRequestSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        'lowercase letters, digits and "-", starting with a letter or digit, at most 63',
+      )
+      .optional(),
+    cron: z.string().min(1).max(200).optional(),
+    interval: z
+      .string()
+      .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h", "1d"')
+      .refine((d) => (parseDuration(d) ?? 0) >= 1000, 'at least 1s')
+      .optional(),
+    timezone: z.string().min(1).max(100).optional(),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']).optional(),
+    version: z.number().int().positive().optional(),
+    priority: z.number().int().min(1).max(5).optional(),
+    paused: z.boolean().optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict()
+  .refine((s) => (s.cron === undefined) !== (s.interval === undefined), {
+    message: 'give exactly one of "cron" (e.g. "0 9 * * 1-5") and "interval" (e.g. "1h")',
+  });
+export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
+
+export const scheduleNoteSchema = z.object({ note: z.string().max(1000).optional() }).strict();
