@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { trace } from '@opentelemetry/api';
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
   NODE_TYPE_PARAMS,
@@ -123,6 +124,7 @@ export function createActivities(deps: ActivityDeps) {
       const log = deps.logger.child({ runId: input.runId, nodeId: input.nodeId, attempt, type });
       const events = publisher(input.runId, input.quiet === true);
       const started = Date.now();
+      trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
       let secrets = new Map<string, string>();
       /** One event of this attempt; its key makes a retried write idempotent. */
       const emit = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = '') =>

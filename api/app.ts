@@ -12,7 +12,8 @@ import { runsRouter, type Replay } from './routers/runs.js';
 import { createReplayer } from '../worker/index.js';
 import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
-import { httpMetrics, metricsRouter } from './metrics.js';
+import { httpMetrics, metricsRouter, routeOf } from './metrics.js';
+import { httpTracing } from '../lib/telemetry.js';
 import { flowSchedulesRouter, schedulesRouter } from './routers/schedules.js';
 import { createScheduleService } from './schedule-service.js';
 
@@ -55,7 +56,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
-  app.use(httpMetrics());
+  app.use(httpTracing(routeOf), httpMetrics());
   app.use(metricsRouter(deps.sql, open));
 
   app.get('/healthz', (_req, res) => {

@@ -23,7 +23,8 @@ export function metricsRouter(sql: Sql, open: Set<Response>): Router {
   return router;
 }
 
-function routeOf(req: Request): string {
+/** The route template of a request (`/api/v1/runs/:runId`); `unmatched` when no route answered. */
+export function routeOf(req: Request): string {
   const route = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof route !== 'string') return 'unmatched';
   // The mount path is what precedes the route's own segments in the URL (mounts here have no params).

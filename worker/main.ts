@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, createLogger, checkDatabase, createSql, migrate, fatal, freePort } from '../lib/index.js';
 import { startWorkerMetrics } from './metrics.js';
+import { tracingFromEnv } from '../lib/telemetry.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
       { cause },
     );
   }
+  const tracing = tracingFromEnv('tempoflow-worker');
   const worker = await createWorker({
+    plugins: tracing?.workerPlugins,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.
   await worker.run();
   metricsServer?.close();
+  await tracing?.shutdown();
   await connection.close();
   await sql.end({ timeout: 5 });
   logger.info('worker stopped');
