@@ -94,7 +94,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
   );
   const schedules = createScheduleService(deps);
-  api.use('/flows/:flow/schedules', flowSchedulesRouter(schedules));
+  api.use('/flows', flowSchedulesRouter(schedules));
   api.use('/schedules', schedulesRouter(schedules));
   api.use('/flows', flowsRouter(deps.sql, runs));
   api.get('/openapi.json', (_req, res) => {

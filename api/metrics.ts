@@ -27,7 +27,7 @@ export function metricsRouter(sql: Sql, open: Set<Response>): Router {
 export function routeOf(req: Request): string {
   const route = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof route !== 'string') return 'unmatched';
-  // The mount path is what precedes the route's own segments in the URL (mounts here have no params).
+  // The mount path is what precedes the route's own segments (mounts here have no params).
   const own = route.split('/').filter(Boolean);
   const url = req.originalUrl.split('?')[0].split('/').filter(Boolean);
   return `/${[...url.slice(0, url.length - own.length), ...own].join('/')}`;

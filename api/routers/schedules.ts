@@ -3,16 +3,16 @@ import { parseBody } from '../validation.js';
 import type { ScheduleService } from '../schedule-service.js';
 import { scheduleNoteSchema, scheduleRequestSchema } from '../schemas.js';
 
-/** `/api/v1/flows/:flow/schedules`: create and list a flow's schedules. */
+/** Mounted at `/api/v1/flows`: create and list a flow's schedules (`/:flow/schedules`). */
 export function flowSchedulesRouter(schedules: ScheduleService): Router {
-  const router = Router({ mergeParams: true });
-  router.post('/', async (req, res) => {
+  const router = Router();
+  router.post('/:flow/schedules', async (req, res) => {
     const body = parseBody(scheduleRequestSchema, req.body ?? {});
-    const view = await schedules.create((req.params as { flow: string }).flow, body);
+    const view = await schedules.create(req.params.flow, body);
     res.status(201).location(view.links.self).json(view);
   });
-  router.get('/', async (req, res) => {
-    res.json({ schedules: await schedules.list((req.params as { flow: string }).flow) });
+  router.get('/:flow/schedules', async (req, res) => {
+    res.json({ schedules: await schedules.list(req.params.flow) });
   });
   return router;
 }

@@ -149,6 +149,10 @@ describe('schedules', () => {
     expect(badZone.body.error.details[0].path).toBe('$.timezone');
 
     expect((await stack.api('POST', `/api/v1/flows/no-such-flow/schedules`, { interval: '1h' })).status).toBe(404);
+    // HTTP latency is labelled by route template, also under a mount with a param.
+    const metrics = (await stack.api('GET', '/metrics')).body as string;
+    expect(metrics).toContain('route="/api/v1/flows/:flow/schedules",status="404"');
+    expect(metrics).not.toContain('route="/api/v1/flows/no-such-flow');
     expect((await stack.api('GET', `/api/v1/schedules/no-such-schedule`)).status).toBe(404);
     expect((await stack.api('POST', `/api/v1/schedules/no-such-schedule/pause`, {})).status).toBe(404);
     expect((await stack.api('DELETE', `/api/v1/schedules/no-such-schedule`)).status).toBe(404);
