@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { NODE_TYPE_PARAMS, flowDefinitionSchema } from '../flow/index.js';
-import { approvalSchema, listRunsSchema, rerunSchema, runRequestSchema, waitSchema } from './schemas.js';
+import {
+  approvalSchema,
+  listRunsSchema,
+  rerunSchema,
+  runRequestSchema,
+  scheduleNoteSchema,
+  scheduleRequestSchema,
+  waitSchema,
+} from './schemas.js';
 
 const json = (schema: z.ZodTypeAny) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { $ref: '#/components/schemas/Error' };
@@ -22,6 +30,8 @@ const flowParam = [
   { name: 'flow', in: 'path', required: true, schema: { type: 'string' }, description: 'flow name or id' },
 ];
 
+const scheduleParam = [{ name: 'scheduleId', in: 'path', required: true, schema: { type: 'string' } }];
+
 let cached: object | undefined;
 
 /** The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests. */
@@ -39,6 +49,8 @@ export function openApiDocument(): object {
         RunRequest: json(runRequestSchema),
         Approval: json(approvalSchema),
         Rerun: json(rerunSchema),
+        ScheduleRequest: json(scheduleRequestSchema),
+        ScheduleNote: json(scheduleNoteSchema),
         Error: {
           type: 'object',
           required: ['error'],
@@ -146,6 +158,40 @@ export function openApiDocument(): object {
       '/api/v1/webhooks/{flow}': {
         parameters: flowParam,
         post: { summary: 'Start a run with the body as inputs', responses: { '202': answer('started'), ...errors } },
+      },
+      '/api/v1/flows/{flow}/schedules': {
+        parameters: flowParam,
+        get: { summary: "The flow's schedules", responses: { '200': answer('schedules'), ...errors } },
+        post: {
+          summary: 'Run the flow on a cron or an interval (a Temporal Schedule)',
+          requestBody: body('ScheduleRequest'),
+          responses: { '201': answer('schedule'), '409': answer('id exists', error), ...errors },
+        },
+      },
+      '/api/v1/schedules/{scheduleId}': {
+        parameters: scheduleParam,
+        get: {
+          summary: 'A schedule: spec, inputs, next times, recent runs',
+          responses: { '200': answer('schedule'), ...errors },
+        },
+        delete: { summary: 'Delete a schedule', responses: { '204': { description: 'deleted' }, ...errors } },
+      },
+      ...Object.fromEntries(
+        (['pause', 'resume'] as const).map((verb) => [
+          `/api/v1/schedules/{scheduleId}/${verb}`,
+          {
+            parameters: scheduleParam,
+            post: {
+              summary: verb === 'pause' ? 'Stop starting runs' : 'Start runs again',
+              requestBody: { ...body('ScheduleNote'), required: false },
+              responses: { '200': answer('schedule'), ...errors },
+            },
+          },
+        ]),
+      ),
+      '/api/v1/schedules/{scheduleId}/trigger': {
+        parameters: scheduleParam,
+        post: { summary: 'Start one run now', responses: { '202': answer('triggered'), ...errors } },
       },
     },
   };
