@@ -206,11 +206,14 @@ export function createRunService(deps: RunServiceDeps) {
     >`
       SELECT workflow_id, flow_id, flow_name, flow_version, status, origin, state FROM runs WHERE run_id = ${runId}`;
     let state = row?.state ?? undefined;
+    let origin: string | undefined = row?.origin;
     if (!state) {
       const handle = client.workflow.getHandle(workflowIdOf(runId));
       let description;
       try {
         description = await handle.describe();
+        // A run no API started (a schedule's) has no row until its first event is written.
+        origin ??= (description.memo?.origin as string | undefined) ?? undefined;
       } catch (err) {
         if (isNotFound(err)) throw notFound(`run "${runId}"`);
         throw err;
@@ -247,7 +250,7 @@ export function createRunService(deps: RunServiceDeps) {
       outputs,
       workflowId: workflowIdOf(runId),
       links: links(runId),
-      ...(row ? { origin: row.origin } : {}),
+      ...(origin ? { origin } : {}),
     };
   }
 

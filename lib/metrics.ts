@@ -170,7 +170,8 @@ export async function serveWorkerMetrics(port: number, host: string, sdkMetricsU
       return;
     }
     exposition(workerRegistry, sdkMetricsUrl).then(
-      (body) => res.writeHead(200, { 'content-type': workerRegistry.contentType }).end(body),
+      // One connection per scrape: a kept-alive socket the server times out races the next scrape (ECONNRESET).
+      (body) => res.writeHead(200, { 'content-type': workerRegistry.contentType, connection: 'close' }).end(body),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     );
   });

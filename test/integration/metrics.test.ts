@@ -52,7 +52,7 @@ describe('GET /metrics', () => {
       name: uniqueName('metered'),
       nodes: [
         { id: 'in', type: 'input' },
-        { id: 'slow', type: 'echo', params: { value: '{{in.x}}', durationMs: 300 } },
+        { id: 'slow', type: 'echo', params: { value: '{{in.x}}', durationMs: 2000 } },
         { id: 'flaky', type: 'echo', params: { value: 2, failAttempts: 1 }, retry: { initialInterval: '100ms' } },
         { id: 'out', type: 'output', params: { value: '{{slow}}' } },
         { id: 'bad', type: 'echo', params: { fail: 'on purpose' } },
@@ -71,7 +71,7 @@ describe('GET /metrics', () => {
 
     const { runId } = await stack.start(name, { inputs: { x: 'hi' } });
     const stream = readStream(stack.baseUrl, runId);
-    // The stream is open while the run goes on: the API counts it as an SSE client.
+    // The stream is open while the run goes on (2 s at least): the API counts it as an SSE client.
     await waitFor(async () => value(parse(await text(`${stack.baseUrl}/metrics`)), 'tempoflow_sse_clients') >= 1);
     const events = await stream;
     expect(events.at(-1)?.event).toBe('run.failed');
