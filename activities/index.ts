@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { trace } from '@opentelemetry/api';
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
   NODE_TYPE_PARAMS,
@@ -22,6 +23,7 @@ import {
   derefDeep,
   isTransientDbError,
   loadBlob,
+  recordNodeAttempt,
   storeIfLarge,
   EventWriter,
   type Logger,
@@ -193,6 +195,7 @@ export function createActivities(deps: ActivityDeps) {
       const log = deps.logger.child({ runId: input.runId, nodeId: input.nodeId, attempt, type });
       const events = publisher(input.runId, input.quiet === true, log);
       const started = Date.now();
+      trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
       let secrets = new Map<string, string>();
       let details: unknown;
       const beat = () =>
@@ -263,9 +266,11 @@ export function createActivities(deps: ActivityDeps) {
           ? []
           : [draft('node.completed', { durationMs: Date.now() - started, params })];
         const handed = [...handOver(unwritten), ...completed];
+        recordNodeAttempt(type, 'completed', started);
         return { output: value, attempt, ...(handed.length > 0 ? { events: handed } : {}) };
       } catch (err) {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
+          recordNodeAttempt(type, 'cancelled', started);
           await events.settle(EVENT_SETTLE_MS);
           throw err;
         }
@@ -278,6 +283,7 @@ export function createActivities(deps: ActivityDeps) {
           emit('node.progress', { params }, ':params');
         }
         log.info({ error: failure.message, willRetry }, 'node attempt failed');
+        recordNodeAttempt(type, willRetry ? 'retrying' : 'failed', started);
         const unwritten = await events.settle(EVENT_SETTLE_MS);
         if (unwritten.length > 0)
           log.warn({ dropped: unwritten.length }, 'event log unavailable; events of a failed attempt dropped');

@@ -17,6 +17,10 @@ import { openApiDocument } from './openapi.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { webRouter } from './web.js';
 import { langflowRouter } from './routers/langflow.js';
+import { httpMetrics, metricsRouter, routeOf } from './metrics.js';
+import { httpTracing } from '../lib/telemetry.js';
+import { flowSchedulesRouter, schedulesRouter } from './routers/schedules.js';
+import { createScheduleService } from './schedule-service.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -69,6 +73,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(helmet());
   app.use(refuseNul());
   if (deps.apiKeys.length === 0) app.use(sameOriginOnly());
+  app.use(httpTracing(routeOf), httpMetrics());
+  app.use(metricsRouter(deps.sql, open));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -106,6 +112,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express.json({ limit: deps.bodyLimit ?? '1mb', strict: false, type: ['application/json', 'application/*+json'] }),
   );
   api.use(checkJsonBody());
+  const schedules = createScheduleService(deps);
+  api.use('/flows', flowSchedulesRouter(schedules));
+  api.use('/schedules', schedulesRouter(schedules));
   api.use('/flows', flowsRouter(deps.sql, runs));
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -10,6 +10,8 @@ import {
   ConfigError,
   guardPostgresClosedSocket,
 } from '../lib/index.js';
+import { Client } from '@temporalio/client';
+import { tracingFromEnv } from '../lib/telemetry.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './fences.js';
 
@@ -26,7 +28,12 @@ async function main(): Promise<void> {
   const sql = createSql(config.databaseUrl, { max: 20 });
   await checkDatabase(sql, config.databaseUrl);
   await migrate(sql);
-  const { client, connection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const connected = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const { connection } = connected;
+  const tracing = tracingFromEnv('tempoflow-api');
+  const client = tracing
+    ? new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: tracing.clientInterceptors })
+    : connected.client;
   const app = await createApp({
     sql,
     client,
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     await connection.close();
     await sql.end({ timeout: 5 });
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

@@ -6,6 +6,8 @@ import {
   listRunsSchema,
   rerunSchema,
   runRequestSchema,
+  scheduleNoteSchema,
+  scheduleRequestSchema,
   waitSchema,
 } from './schemas.js';
 
@@ -32,6 +34,8 @@ const flowParam = [
   { name: 'flow', in: 'path', required: true, schema: { type: 'string' }, description: 'flow name or id' },
 ];
 
+const scheduleParam = [{ name: 'scheduleId', in: 'path', required: true, schema: { type: 'string' } }];
+
 let cached: object | undefined;
 
 /** The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests. */
@@ -50,6 +54,8 @@ export function openApiDocument(): object {
         Approval: json(approvalSchema),
         Rerun: json(rerunSchema),
         LangflowRun: json(langflowRunSchema),
+        ScheduleRequest: json(scheduleRequestSchema),
+        ScheduleNote: json(scheduleNoteSchema),
         Error: {
           type: 'object',
           required: ['error'],
@@ -184,6 +190,40 @@ export function openApiDocument(): object {
       '/api/v1/webhook/{flow}': {
         parameters: flowParam,
         post: { summary: "Langflow's webhook: starts a run, 202", responses: { '202': answer('started'), ...errors } },
+      },
+      '/api/v1/flows/{flow}/schedules': {
+        parameters: flowParam,
+        get: { summary: "The flow's schedules", responses: { '200': answer('schedules'), ...errors } },
+        post: {
+          summary: 'Run the flow on a cron or an interval (a Temporal Schedule)',
+          requestBody: body('ScheduleRequest'),
+          responses: { '201': answer('schedule'), '409': answer('id exists', error), ...errors },
+        },
+      },
+      '/api/v1/schedules/{scheduleId}': {
+        parameters: scheduleParam,
+        get: {
+          summary: 'A schedule: spec, inputs, next times, recent runs',
+          responses: { '200': answer('schedule'), ...errors },
+        },
+        delete: { summary: 'Delete a schedule', responses: { '204': { description: 'deleted' }, ...errors } },
+      },
+      ...Object.fromEntries(
+        (['pause', 'resume'] as const).map((verb) => [
+          `/api/v1/schedules/{scheduleId}/${verb}`,
+          {
+            parameters: scheduleParam,
+            post: {
+              summary: verb === 'pause' ? 'Stop starting runs' : 'Start runs again',
+              requestBody: { ...body('ScheduleNote'), required: false },
+              responses: { '200': answer('schedule'), ...errors },
+            },
+          },
+        ]),
+      ),
+      '/api/v1/schedules/{scheduleId}/trigger': {
+        parameters: scheduleParam,
+        post: { summary: 'Start one run now', responses: { '202': answer('triggered'), ...errors } },
       },
     },
   };

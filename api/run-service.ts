@@ -244,11 +244,14 @@ export function createRunService(deps: RunServiceDeps) {
     >`
       SELECT workflow_id, flow_id, flow_name, flow_version, status, origin, state FROM runs WHERE run_id = ${runId}`;
     let state = fromStorable<RunState | null>(row?.state) ?? undefined;
+    let origin: string | undefined = row?.origin;
     if (!state) {
       const handle = client.workflow.getHandle(workflowIdOf(runId));
       let description;
       try {
         description = await handle.describe();
+        // A run no API started (a schedule's) has no row until its first event is written.
+        origin ??= (description.memo?.origin as string | undefined) ?? undefined;
       } catch (err) {
         if (isNotFound(err)) throw notFound(`run "${runId}"`);
         throw err;
@@ -285,7 +288,7 @@ export function createRunService(deps: RunServiceDeps) {
       outputs,
       workflowId: workflowIdOf(runId),
       links: links(runId),
-      ...(row ? { origin: row.origin } : {}),
+      ...(origin ? { origin } : {}),
     };
   }
 

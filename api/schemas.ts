@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FLOW_NAME_PATTERN, MAX_VERSION } from '../flow/index.js';
+import { DURATION_PATTERN, FLOW_NAME_PATTERN, MAX_VERSION, parseDuration } from '../flow/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,3 +54,33 @@ export const langflowRunSchema = z.object({
   tweaks: z.record(z.string(), z.unknown()).nullish(),
   session_id: z.string().nullish(),
 });
+export const scheduleRequestSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        'lowercase letters, digits and "-", starting with a letter or digit, at most 63',
+      )
+      .optional(),
+    cron: z.string().min(1).max(200).optional(),
+    interval: z
+      .string()
+      .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h", "1d"')
+      .refine((d) => (parseDuration(d) ?? 0) >= 1000, 'at least 1s')
+      .optional(),
+    timezone: z.string().min(1).max(100).optional(),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']).optional(),
+    version: z.number().int().positive().optional(),
+    priority: z.number().int().min(1).max(5).optional(),
+    paused: z.boolean().optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict()
+  .refine((s) => (s.cron === undefined) !== (s.interval === undefined), {
+    message: 'give exactly one of "cron" (e.g. "0 9 * * 1-5") and "interval" (e.g. "1h")',
+  });
+export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
+
+export const scheduleNoteSchema = z.object({ note: z.string().max(1000).optional() }).strict();

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
-import type { StoredEvent } from '../lib/index.js';
+import { apiMetrics, type StoredEvent } from '../lib/index.js';
 import type { EventHub, Subscriber } from './event-hub.js';
 import { HttpError } from './http-error.js';
 
@@ -80,6 +80,7 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
   res.write('retry: 1000\n\n');
   deps.open.add(res);
 
+  const openedAt = Date.now();
   let closed = false;
   let paused = false;
   const close = () => {
@@ -102,6 +103,8 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
         const more = res.write(
           `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, seq: e.seq })}\n\n`,
         );
+        const written = Date.parse(e.ts);
+        if (written >= openedAt) apiMetrics.eventLag.observe(Math.max(0, Date.now() - written) / 1000);
         cursor = e.seq;
         if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) return close();
         if (!more) {

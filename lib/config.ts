@@ -45,6 +45,11 @@ export const configSchema = z.object({
   /** Defaults for llm/agent nodes that leave them empty (the key is the secret LLM_API_KEY). */
   LLM_BASE_URL: z.string().url().optional(),
   LLM_MODEL: z.string().min(1).optional(),
+  /** GET /metrics of the worker (its own series and the Temporal SDK's); off when unset. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
+  /** OTLP/HTTP collector for traces (lib/telemetry.ts reads it and the other OTEL_* variables); off when empty. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { databaseUrl: string };

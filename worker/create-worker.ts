@@ -18,6 +18,8 @@ export interface CreateWorkerOptions {
   maxCachedWorkflows?: number;
   /** Poll only workflow tasks or only activity tasks (both by default). */
   roles?: { workflows: boolean; activities: boolean };
+  /** Worker plugins, e.g. OpenTelemetry tracing (lib/telemetry.ts). */
+  plugins?: WorkerOptions['plugins'];
 }
 
 export async function bundleWorkflows(): Promise<{ code: string }> {
@@ -53,5 +55,6 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     maxHeartbeatThrottleInterval: '500ms',
     defaultHeartbeatThrottleInterval: '500ms',
     shutdownGraceTime: o.shutdownGraceTime ?? '30s',
+    ...(o.plugins ? { plugins: o.plugins } : {}),
   });
 }

@@ -6,9 +6,12 @@ import {
   createSql,
   migrate,
   fatal,
+  freePort,
   guardPostgresClosedSocket,
 } from '../lib/index.js';
 import { cachedWorkflowBundle } from './bundle.js';
+import { startWorkerMetrics } from './metrics.js';
+import { tracingFromEnv } from '../lib/telemetry.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
@@ -17,7 +20,25 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
   guardPostgresClosedSocket(logger);
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const sdkMetrics = config.WORKER_METRICS_PORT === undefined ? undefined : `127.0.0.1:${await freePort()}`;
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(sdkMetrics
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: sdkMetrics,
+                countersTotalSuffix: true,
+                unitSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : {}),
+    },
+  });
+  const metricsServer = await startWorkerMetrics(config, sdkMetrics, logger);
   const sql = createSql(config.databaseUrl, { max: 20 });
   // Independent steps, at once: a restarted worker should poll as soon as it can. Failures are
   // reported in a fixed order (Postgres, Temporal, bundle), whichever came first.
@@ -38,7 +59,9 @@ async function main(): Promise<void> {
   const connectedMs = Math.round(performance.now());
   if (bundle.built)
     logger.info({ bundle: bundle.codePath }, 'built the workflow bundle (npm run build does it ahead of time)');
+  const tracing = tracingFromEnv('tempoflow-worker');
   const worker = await createWorker({
+    plugins: tracing?.workerPlugins,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -64,6 +87,8 @@ async function main(): Promise<void> {
     'worker running',
   );
   await running;
+  metricsServer?.close();
+  await tracing?.shutdown();
   await connection.close();
   await sql.end({ timeout: 5 });
   logger.info('worker stopped');

@@ -21,7 +21,10 @@ import { Outbox } from './outbox.js';
  * is bounded (see Outbox): if the terminal event cannot be stored, the workflow fails with
  * `EventLogUnavailable`, naming the outcome and why the log could not be written.
  */
-export async function runFlow(input: RunFlowInput): Promise<RunState> {
+export async function runFlow(start: RunFlowInput): Promise<RunState> {
+  // A schedule starts every run with the same input; its run id is the workflow id Temporal made
+  // unique (run-<scheduleId>-<time>). workflowInfo() is recorded, so this replays identically.
+  const input = start.runId ? start : { ...start, runId: workflowInfo().workflowId.replace(/^run-/, '') };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
   const outbox: Outbox = new Outbox(input.runId, !input.quiet, () => setCurrentDetails(details(run, status)));

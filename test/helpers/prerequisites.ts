@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
+import { provisionChromium, ProvisionError } from '../../lib/provision.js';
 
-/** The Chromium the browser tests drive (Debian's package by default). */
+/**
+ * The Chromium the browser tests drive. Global setup provisions one (lib/provision.ts) and puts
+ * its path in CHROMIUM_PATH before any test file loads.
+ */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export class MissingPrerequisiteError extends Error {
@@ -8,12 +11,14 @@ export class MissingPrerequisiteError extends Error {
 }
 
 /**
- * Fails the whole run at once, with the command to run, when something the suite needs is missing,
- * so a missing browser can never turn into a skipped (or silently passing) browser test.
+ * Provisions what the suite needs, or fails the whole run at once with the command to run, so a
+ * missing browser can never turn into a skipped (or silently passing) browser test.
  */
-export function checkPrerequisites(): void {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new MissingPrerequisiteError(
-      `Chromium was not found at ${CHROMIUM_PATH}: the browser tests need it. Install it with \`apt-get install chromium\` or set CHROMIUM_PATH to a Chromium binary.`,
-    );
+export async function ensurePrerequisites(): Promise<void> {
+  try {
+    process.env.CHROMIUM_PATH = await provisionChromium();
+  } catch (err) {
+    if (err instanceof ProvisionError) throw new MissingPrerequisiteError(err.message);
+    throw err;
+  }
 }

@@ -29,6 +29,7 @@ describe('docker-compose.yml', () => {
       'migrate',
       'postgres',
       'temporal',
+      'temporal-schema',
       'temporal-setup',
       'temporal-ui',
       'worker',
@@ -62,7 +63,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers the search attributes the code uses', () => {
-    const setup = JSON.stringify(compose.services['temporal-setup'].command);
+    const setup = readFileSync(new URL('../../deploy/temporal-setup.sh', import.meta.url), 'utf8');
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) expect(setup).toContain(`${name}=${type}`);
+  });
+
+  it('uses the maintained Temporal images (server and admin-tools of one release), not the deprecated auto-setup', () => {
+    const images = Object.values(compose.services).map((s) => s.image ?? '');
+    expect(images.filter((i) => i.includes('auto-setup'))).toEqual([]);
+    expect(compose.services.temporal.image).toMatch(/^temporalio\/server:/);
+    const release = (image?: string) => image?.split(':').slice(1).join(':');
+    expect(release(compose.services['temporal-schema'].image)).toBe(release(compose.services.temporal.image));
+    expect(release(compose.services['temporal-setup'].image)).toBe(release(compose.services.temporal.image));
   });
 });
