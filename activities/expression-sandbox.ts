@@ -64,6 +64,8 @@ export class ExpressionSandbox {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  /** Processes in a row that exited before they were ready. */
+  private failedStarts = 0;
 
   constructor(options: Partial<SandboxOptions> = {}) {
     this.o = { ...SANDBOX_DEFAULTS, ...options };
@@ -108,7 +110,9 @@ export class ExpressionSandbox {
 
   private dispatch(): void {
     if (this.closed) return;
-    while (this.slots.size < this.o.size && (this.queue.length > 0 || this.slots.size === 0)) this.spawn();
+    // Processes start for waiting work only (warm() starts them ahead): an idle pool whose processes
+    // died stays empty instead of respawning in a loop.
+    while (this.slots.size < this.o.size && this.queue.length > this.idleSlots()) this.spawn();
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || slot.killedFor) continue;
       const job = this.queue.shift();
@@ -129,6 +133,12 @@ export class ExpressionSandbox {
     for (const slot of this.slots) if (!slot.job) hold(slot.child, this.queue.length > 0);
   }
 
+  private idleSlots(): number {
+    let n = 0;
+    for (const slot of this.slots) if (!slot.job && !slot.killedFor) n++;
+    return n;
+  }
+
   private spawn(): void {
     const child = fork(ENTRY, [], {
       execArgv: [...LOADER, `--max-old-space-size=${this.o.memoryMb}`],
@@ -141,6 +151,7 @@ export class ExpressionSandbox {
     child.on('message', (message: EvaluateAnswer | { ready: true }) => {
       if ('ready' in message) {
         slot.ready = true;
+        this.failedStarts = 0;
         return this.dispatch();
       }
       const job = slot.job;
@@ -165,6 +176,13 @@ export class ExpressionSandbox {
             ? `ran out of memory (an expression may use ${this.o.memoryMb} MB)`
             : `the expression process exited (${signal ?? code})`);
         this.settle(job, failure(`JSONata: ${why}`));
+      }
+      if (!slot.ready && !slot.killedFor && ++this.failedStarts >= MAX_FAILED_STARTS) {
+        // The process cannot start at all: fail what waits rather than spawn without end.
+        this.failedStarts = 0;
+        for (const waiting of this.queue.splice(0))
+          this.settle(waiting, failure(`JSONata: the expression process could not start (${signal ?? code})`));
+        return;
       }
       // Replace a process we killed or that died at work; an idle one killed from outside (Ctrl-C
       // reaches the whole process group) is replaced only when work arrives.
@@ -222,6 +240,9 @@ const ENTRY = fileURLToPath(
 );
 /** The child runs the TypeScript source through tsx, as the worker itself does. */
 const LOADER = ENTRY.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(here).resolve('tsx')).href] : [];
+
+/** Processes in a row that may die before they are ready before waiting work fails. */
+const MAX_FAILED_STARTS = 3;
 
 let shared: ExpressionSandbox | undefined;
 

@@ -92,6 +92,9 @@ export class EventHub {
           if (!hit) watch.cache = { after, events };
           for (const s of ready) if (watch.subscribers.has(s) && s.ready()) s.deliver(events);
           if (!hit && events.length < BATCH) break;
+          // A cached batch is read again only when it moved some stream on: never spin on it.
+          const still = [...watch.subscribers].filter((s) => s.ready());
+          if (hit && still.length > 0 && Math.min(...still.map((s) => s.cursor)) <= after) break;
         }
       } while (watch.again && watch.subscribers.size > 0);
     } catch (err) {

@@ -94,21 +94,35 @@ export function requireJson(): RequestHandler {
   };
 }
 
-/** Refuses a parsed JSON body nested deeper than MAX_JSON_DEPTH or holding a NUL character (iterative: no stack to blow). */
+/**
+ * Flow definitions are stored as jsonb, which cannot hold `\u0000`; run inputs and other bodies
+ * may (the event log and run state store such values escaped, and give them back as they came).
+ */
+const DEFINITION_ROUTE = /^\/flows(\/[^/]+)?\/?$|^\/flows\/import\//;
+
+/**
+ * Refuses a parsed JSON body nested deeper than MAX_JSON_DEPTH, or a flow definition holding a NUL
+ * character (iterative: no stack to blow).
+ */
 export function checkJsonBody(): RequestHandler {
   return (req, _res, next) => {
-    const problem = jsonProblem(req.body);
+    const problem = jsonProblem(req.body, MAX_JSON_DEPTH, { refuseNul: DEFINITION_ROUTE.test(req.path) });
     if (!problem) return next();
     next(new HttpError(400, 'invalid_request', `${problem.path}: ${problem.message}`, [problem]));
   };
 }
 
-export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): { path: string; message: string } | undefined {
+export function jsonProblem(
+  value: unknown,
+  maxDepth = MAX_JSON_DEPTH,
+  { refuseNul = true } = {},
+): { path: string; message: string } | undefined {
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
   while (stack.length) {
     const { value: v, path } = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return { path: jsonPath(path), message: 'contains a NUL character (\\u0000)' };
+      if (refuseNul && v.includes('\u0000'))
+        return { path: jsonPath(path), message: 'contains a NUL character (\\u0000)' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -117,7 +131,8 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): { path: 
     if (Array.isArray(v)) v.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
     else
       for (const [k, item] of Object.entries(v)) {
-        if (k.includes('\u0000')) return { path: jsonPath(path), message: 'has a key with a NUL character (\\u0000)' };
+        if (refuseNul && k.includes('\u0000'))
+          return { path: jsonPath(path), message: 'has a key with a NUL character (\\u0000)' };
         stack.push({ value: item, path: [...path, k] });
       }
   }

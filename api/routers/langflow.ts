@@ -8,7 +8,7 @@ import {
   type LangflowExport,
 } from '../../langflow/index.js';
 import { TERMINAL_RUN_EVENTS, type EventType, type FlowDefinition, type Tweaks } from '../../flow/index.js';
-import { readEvents, type Sql } from '../../lib/index.js';
+import type { Sql, StoredEvent } from '../../lib/index.js';
 import type { EventHub } from '../event-hub.js';
 import { checkDefinition, createFlow, getFlow, updateFlow, type FlowRecord } from '../flow-store.js';
 import { HttpError, notFound } from '../http-error.js';
@@ -325,10 +325,11 @@ async function stream(
   const reverse = new Map(Object.entries(converted?.ids ?? {}).map(([lf, native]) => [native, lf]));
   const messageNodes = new Set(flow.definition.nodes.filter((n) => n.type === 'message').map((n) => n.id));
   const outputOf = new Map(select.map((o) => [o.name, o]));
+  /** The last event handed over by the hub (synchronously: the hub reads on from it). */
   let cursor = 0;
   let closed = false;
-  let reading = false;
-  let again = false;
+  const queue: StoredEvent[] = [];
+  let working = false;
   const finish = () => {
     if (closed) return;
     closed = true;
@@ -336,59 +337,55 @@ async function stream(
     deps.open.delete(res);
     res.end();
   };
-  const pump = async (): Promise<void> => {
-    if (closed) return;
-    if (reading) {
-      again = true;
-      return;
+  const handle = async (e: StoredEvent): Promise<void> => {
+    const lfId = e.nodeId ? (reverse.get(e.nodeId) ?? e.nodeId) : undefined;
+    if (e.type === 'node.token') {
+      send('token', { chunk: String(e.data.token ?? ''), id: `${runId}-${e.nodeId}`, timestamp: e.ts });
+    } else if (e.type === 'node.completed' && e.nodeId && !e.nodeId.endsWith('_out')) {
+      if (messageNodes.has(e.nodeId)) {
+        const view = await deps.runs.get(runId);
+        const o = outputOf.get(e.nodeId) ?? { name: e.nodeId, id: lfId!, displayName: lfId! };
+        send('add_message', toMessage(view.nodes[e.nodeId]?.output, o, flow.id, sessionId));
+      }
+      send('end_vertex', { build_data: { id: lfId, valid: true, timestamp: e.ts } });
+    } else if (e.type === 'run.failed' || e.type === 'run.cancelled') {
+      const view = await deps.runs.get(runId);
+      send('error', { error: failureBody(view).detail, run_id: runId });
+    } else if (e.type === 'run.completed') {
+      const view = await deps.runs.get(runId);
+      send('end', { result: runResponse(view, flow, converted, select, sessionId, body) });
     }
-    reading = true;
+    if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) finish();
+  };
+  /** Frames the queued events one at a time, in order (some need the run's view first). */
+  const work = async (): Promise<void> => {
+    if (working) return;
+    working = true;
     try {
-      do {
-        again = false;
-        for (;;) {
-          const events = await readEvents(deps.sql, runId, cursor, 500);
-          for (const e of events) {
-            cursor = e.seq;
-            const lfId = e.nodeId ? (reverse.get(e.nodeId) ?? e.nodeId) : undefined;
-            if (e.type === 'node.token') {
-              send('token', { chunk: String(e.data.token ?? ''), id: `${runId}-${e.nodeId}`, timestamp: e.ts });
-            } else if (e.type === 'node.completed' && e.nodeId && !e.nodeId.endsWith('_out')) {
-              if (messageNodes.has(e.nodeId)) {
-                const view = await deps.runs.get(runId);
-                const o = outputOf.get(e.nodeId) ?? { name: e.nodeId, id: lfId!, displayName: lfId! };
-                send('add_message', toMessage(view.nodes[e.nodeId]?.output, o, flow.id, sessionId));
-              }
-              send('end_vertex', { build_data: { id: lfId, valid: true, timestamp: e.ts } });
-            } else if (e.type === 'run.failed' || e.type === 'run.cancelled') {
-              const view = await deps.runs.get(runId);
-              send('error', { error: failureBody(view).detail, run_id: runId });
-            } else if (e.type === 'run.completed') {
-              const view = await deps.runs.get(runId);
-              send('end', { result: runResponse(view, flow, converted, select, sessionId, body) });
-            }
-            if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) return finish();
-          }
-          if (events.length < 500) break;
-        }
-      } while (again && !closed);
+      while (queue.length > 0 && !closed) await handle(queue.shift()!);
     } catch (err) {
       send('error', { error: (err as Error).message });
       finish();
     } finally {
-      reading = false;
+      working = false;
     }
   };
-  // The hub's shared read only wakes this stream: it reads its own events, in Langflow's framing.
+  // The hub reads each run's events once for every stream watching it and hands them over here.
   const unsubscribe = deps.hub.subscribe(runId, {
     get cursor() {
       return cursor;
     },
     ready: () => !closed,
-    deliver: () => void pump(),
+    deliver(events) {
+      for (const e of events) {
+        if (e.seq <= cursor) continue;
+        cursor = e.seq;
+        queue.push(e);
+      }
+      void work();
+    },
     fail: () => finish(),
   });
   req.on('close', finish);
   res.on('close', finish);
-  await pump();
 }

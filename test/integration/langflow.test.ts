@@ -225,7 +225,9 @@ describe('run API', () => {
     const events: { event: string; data: any }[] = [];
     for await (const e of await client.flow('basic-prompting').stream('Stream it')) events.push(e as never);
     const kinds = events.map((e) => e.event);
-    expect(kinds.filter((k) => k === 'token').length).toBe(4);
+    // Tokens stream; the secret masker holds back a tail as long as the longest secret, so the four
+    // chunks of the fake may arrive joined: the text is what must be whole.
+    expect(kinds.filter((k) => k === 'token').length).toBeGreaterThanOrEqual(1);
     expect(
       events
         .filter((e) => e.event === 'token')
