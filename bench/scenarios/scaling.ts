@@ -2,9 +2,10 @@ import { fanout } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { round, stats, time, type Stats } from '../stats.js';
 
-const WIDTHS = [10, 100, 1000];
+/** The widest fan-out keeps the flow at the API's 1,000-node limit (input + 998 + join). */
+const WIDTHS = [10, 100, 998];
 
-/** Fan-outs of 10, 100 and 1,000 nodes: how the makespan grows with the width. */
+/** Fan-outs of 10, 100 and 998 nodes: how the makespan grows with the width. */
 export const scaling: Scenario = {
   name: 'scaling',
   async run(bench) {
@@ -18,7 +19,12 @@ export const scaling: Scenario = {
       makespans[n] = stats(xs);
       bench.log(`scaling ${n}: ${JSON.stringify(makespans[n])}`);
     }
-    return { scaling: { fanoutMakespanMs: makespans, msPerNodeAt1000: round(makespans[1000].median / 1000, 2) } };
+    return {
+      scaling: {
+        fanoutMakespanMs: makespans,
+        msPerNodeAtWidest: round(makespans[WIDTHS.at(-1)!].median / WIDTHS.at(-1)!, 2),
+      },
+    };
   },
   rows: (s) => [
     [
