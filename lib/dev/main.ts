@@ -88,7 +88,8 @@ async function main(): Promise<void> {
     const apiUrl = `http://localhost:${config.PORT}`;
     await waitForHttp(`${apiUrl}/readyz`, 60_000);
     const loaded = await loadExamples(apiUrl, parseApiKeys(config.API_KEYS)[0]?.key);
-    const first = loaded[0] ?? 'hello';
+    // The README's first run uses hello; any other example serves when hello is gone.
+    const first = loaded.includes('hello') ? 'hello' : (loaded[0] ?? 'hello');
     process.stdout.write(
       [
         '',
