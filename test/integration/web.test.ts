@@ -394,7 +394,15 @@ describe('the web page', () => {
       );
       await page.selectOption('select[name="version"]', '1');
       await page.waitForURL(/\?version=1$/);
-      await page.locator('[data-node-id="extra"]').waitFor({ state: 'detached' });
+      // The switch may pass through an empty graph while version 1 loads: wait for its drawing.
+      await page
+        .waitForFunction(
+          () =>
+            !document.querySelector('[data-node-id="extra"]') && document.querySelectorAll('[data-node-id]').length > 0,
+          undefined,
+          { timeout: 30_000 },
+        )
+        .catch(() => undefined);
       expect(await page.locator('[data-node-id]').count()).toBe(3);
     } finally {
       await page.close();
