@@ -153,6 +153,19 @@ export function createAgentActivities(deps: AgentActivityDeps) {
         let usage: AgentUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
         let finishReason: string | null = null;
         let tokenIndex = 0;
+        // Tokens are events: mask them as the llm node does, a secret split across chunks included.
+        const masker = createStreamMasker(secretValues);
+        const publishToken = (token: string) => {
+          if (!token) return;
+          events.push({
+            type: 'node.token',
+            key: `node.token:${keyOf(input)}:${attempt}:${tokenIndex++}`,
+            nodeId: input.nodeId,
+            attempt,
+            ts: new Date().toISOString(),
+            data: { token, call: input.call },
+          });
+        };
         try {
           const stream = await client.chat.completions.create(
             {
@@ -179,15 +192,7 @@ export function createAgentActivities(deps: AgentActivityDeps) {
             const token = choice?.delta?.content;
             if (token) {
               content += token;
-              if (!input.responseSchema)
-                events.push({
-                  type: 'node.token',
-                  key: `node.token:${keyOf(input)}:${attempt}:${tokenIndex++}`,
-                  nodeId: input.nodeId,
-                  attempt,
-                  ts: new Date().toISOString(),
-                  data: { token, call: input.call },
-                });
+              if (!input.responseSchema) publishToken(masker.push(token));
               ctx.heartbeat();
             }
             for (const delta of choice?.delta?.tool_calls ?? []) {
@@ -211,6 +216,7 @@ export function createAgentActivities(deps: AgentActivityDeps) {
         } catch (err) {
           throw modelError(err, url, ctx.cancellationSignal);
         }
+        if (!input.responseSchema) publishToken(masker.end());
         const calls = toolCalls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${input.call}_${i}` }));
         const message: AgentChatMessage = {
           role: 'assistant',
