@@ -6,10 +6,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { buildWeb } from '../lib/dev/build-web.js';
 import { createSseParser } from '../lib/index.js';
-import { CHROMIUM_PATH } from '../test/helpers/prerequisites.js';
+import { CHROMIUM_PATH, launchChromium } from '../lib/dev/chromium.js';
 
 const NODES = 200;
 const LAYERS = 10;
@@ -95,18 +94,7 @@ export async function benchWeb(base: string, trials: number, log: (s: string) =>
     writeFileSync(executablePath, `#!/bin/sh\nexec nice -n ${browserNice} ${CHROMIUM_PATH} "$@"\n`);
     chmodSync(executablePath, 0o755);
   }
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium(executablePath);
   try {
     // Drawing: from navigation start to all 200 nodes in the DOM (scripts, API reads, layout, render).
     const draws: number[] = [];

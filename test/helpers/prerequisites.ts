@@ -1,11 +1,5 @@
 import { provisionChromium, ProvisionError } from '../../lib/provision.js';
 
-/**
- * The Chromium the browser tests drive. Global setup provisions one (lib/provision.ts) and puts
- * its path in CHROMIUM_PATH before any test file loads.
- */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 export class MissingPrerequisiteError extends Error {
   override name = 'MissingPrerequisiteError';
 }

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../helpers/prerequisites.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../lib/dev/chromium.js';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -11,19 +11,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   stack = await startStack({ name: 'ui' });
-  // Flags that keep Chromium off the (closed) network and out of the sandbox it cannot use as root.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildWeb } from '../../lib/dev/build-web.js';
-import { CHROMIUM_PATH } from '../helpers/prerequisites.js';
+import { launchChromium } from '../../lib/dev/chromium.js';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import type { TestServer } from '../helpers/http-server.js';
@@ -18,19 +18,7 @@ beforeAll(async () => {
   await buildWeb(); // cached by a hash of web/: quick when nothing changed
   llm = await startFakeOpenAI({ tokens: TOKENS, delayMs: 120 });
   stack = await startStack({ name: 'web', httpAllowHosts: [llm.host] });
-  // Flags that keep Chromium off the (closed) network and out of the sandbox it cannot use as root.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 afterAll(async () => {
