@@ -13,10 +13,22 @@ export const SEARCH_ATTRIBUTES = {
   RerunFromNode: 'Keyword',
 } as const;
 
-/** Dynamic config that makes the dev server honour task priority and fairness. */
+/**
+ * Dynamic config for every Temporal server Tempoflow starts (dev, tests, bench, chaos), and the same
+ * values in deploy/temporal-dynamicconfig.yaml for docker-compose (a unit test keeps them equal):
+ * - task priority and fairness for per-node priorities;
+ * - the history service's task queue readers: by default each shard reads new transfer tasks at
+ *   most 20 times a second, so every workflow or activity task waits up to 50 ms before it is
+ *   dispatched (a dev server has one shard): measured 51 ms per step of a chain of no-op
+ *   activities, 16 ms with the limit lifted (bench/README "Performance"). The timer reader's 1 s
+ *   time shift made every timer (delay nodes, approval timeouts, retry backoff) fire up to 1 s late.
+ */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   'matching.enableFairness=true',
   'frontend.enableUpdateWorkflowExecution=true',
+  'history.transferProcessorMaxPollRPS=1000',
+  'history.timerProcessorMaxPollRPS=1000',
+  'history.timerProcessorMaxTimeShift="20ms"',
 ];
 
 export class TemporalUnavailableError extends Error {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configSchema, SEARCH_ATTRIBUTES } from '../../lib/index.js';
+import { configSchema, DEV_SERVER_DYNAMIC_CONFIG, SEARCH_ATTRIBUTES } from '../../lib/index.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<
@@ -74,5 +74,18 @@ describe('docker-compose.yml', () => {
     const release = (image?: string) => image?.split(':').slice(1).join(':');
     expect(release(compose.services['temporal-schema'].image)).toBe(release(compose.services.temporal.image));
     expect(release(compose.services['temporal-setup'].image)).toBe(release(compose.services.temporal.image));
+  });
+
+  it('gives the Temporal server the dynamic config npm run dev, the tests and the bench use', () => {
+    const file = parse(
+      readFileSync(new URL('../../deploy/temporal-dynamicconfig.yaml', import.meta.url), 'utf8'),
+    ) as Record<string, { value: unknown }[]>;
+    const fromCompose = Object.entries(file).map(([key, [{ value }]]) => `${key}=${JSON.stringify(value)}`);
+    const fromCode = DEV_SERVER_DYNAMIC_CONFIG.map((kv) => {
+      const [key, value] = kv.split(/=(.*)/s);
+      return `${key}=${JSON.stringify(JSON.parse(value))}`;
+    });
+    expect(fromCompose.sort()).toEqual(fromCode.sort());
+    expect(fromCode).toContain('history.transferProcessorMaxPollRPS=1000');
   });
 });
