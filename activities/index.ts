@@ -213,6 +213,8 @@ export function createActivities(deps: ActivityDeps) {
       });
       const emit = (type: EventDraft['type'], data?: Record<string, unknown>, suffix = '') =>
         events.push(draft(type, data, suffix));
+      // The run's events the workflow handed this activity come first (see Outbox.takeForActivity).
+      for (const e of input.events ?? []) events.push(e);
       emit('node.started');
       let params: unknown;
       try {

@@ -34,6 +34,8 @@ export interface Bench {
   runTempo(flow: string, inputs?: object): Promise<any>;
   /** Runs a hand-written workflow of bench/workflows.ts with the same activities. */
   hand(type: string, args: unknown[]): Promise<unknown>;
+  /** The workflow id of the last `hand` run (for its history). */
+  lastHandWorkflowId?: string;
   /** Reads a run's events over SSE, recording publish → receipt latency (same clock). */
   watch(runId: string, into: number[]): Promise<void>;
 }
@@ -134,8 +136,11 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
         if (run.status !== 'completed') throw new Error(`${flow}: ${run.status} ${JSON.stringify(run.error)}`);
         return run;
       },
-      hand: (type, args) =>
-        client.workflow.execute(type, { taskQueue: TASK_QUEUE, workflowId: `hand-${randomUUID()}`, args }),
+      hand(type, args) {
+        const workflowId = `hand-${randomUUID()}`;
+        bench.lastHandWorkflowId = workflowId;
+        return client.workflow.execute(type, { taskQueue: TASK_QUEUE, workflowId, args });
+      },
       async watch(runId, into) {
         const res = await fetch(`${base}/api/v1/runs/${runId}/events`);
         const decoder = new TextDecoder();

@@ -135,6 +135,8 @@ export interface NodeActivityInput {
   quiet?: boolean;
   /** Node attempts already made by earlier schedules of this node (ones whose worker was lost); 0 when absent. */
   attemptBase?: number;
+  /** The run's events the workflow has not written yet: the activity writes them before its own. */
+  events?: EventDraft[];
 }
 
 export interface NodeActivityResult {

@@ -420,15 +420,19 @@ export class GraphRun {
       const remaining = maximum === 0 ? 0 : maximum - ownFailures;
       const activities = proxyActivities<Activities>(this.activityOptions(node, remaining));
       const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+      // The run's unwritten events ride along; given back if the activity may not have written them.
+      const riding = this.quiet ? [] : this.o.outbox.takeForActivity();
       try {
-        const result = await run(
-          attemptBase === 0
-            ? { ...input, maximumAttempts: remaining }
-            : { ...input, maximumAttempts: remaining, attemptBase },
-        );
+        const result = await run({
+          ...input,
+          maximumAttempts: remaining,
+          ...(attemptBase === 0 ? {} : { attemptBase }),
+          ...(riding.length > 0 ? { events: riding } : {}),
+        });
         if (result.events && !this.quiet) this.o.outbox.write(result.events);
         return result;
       } catch (err) {
+        this.o.outbox.write(riding);
         const lostAttempt = workerLostAttempt(err, attemptBase);
         // Histories recorded before this change failed the node here; replaying them must still do so.
         if (lostAttempt === undefined || !patched('worker-lost-retry')) throw err;

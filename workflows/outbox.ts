@@ -4,6 +4,8 @@ import type { Activities } from '../activities/index.js';
 
 /** How long one batch may wait for Postgres before the outbox gives up on it. */
 const PUBLISH_BOUND = '10m';
+/** At most this many drafts ride in node activities' inputs; a larger backlog goes by local activity. */
+const MAX_RIDING = 50;
 
 const { publishEvents } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -29,14 +31,49 @@ export interface OutboxLoss {
  */
 export class Outbox {
   private queue: EventDraft[] = [];
+  /** Drafts handed to the node activities scheduled in this activation (see takeForActivity). */
+  private riding: EventDraft[] = [];
   private flushing = false;
   private lost: OutboxLoss | undefined;
 
+  /**
+   * `ride`: drafts are not written the moment they are queued but once the activation has run its
+   * course, and node activities scheduled meanwhile carry them (takeForActivity) and write them
+   * first thing. A local activity holds the workflow task open until it returns, so writing a
+   * node's events by local activity delayed the next node's scheduling by a Postgres round trip;
+   * riding, a chain of activity nodes needs no local activity at all. Off when replaying histories
+   * recorded before (`patched('events-ride-activities')` in runFlow).
+   */
   constructor(
     private readonly runId: string,
     private readonly enabled: boolean,
     private readonly onFlush: () => void = () => {},
-  ) {}
+    private readonly ride = false,
+  ) {
+    if (ride && enabled) void CancellationScope.nonCancellable(() => this.flushWhenSettled());
+  }
+
+  /**
+   * The queued drafts, for a node activity scheduled now to write before its own events (keys make
+   * a second write of the same draft a no-op). Every activity scheduled in the same activation gets
+   * all of them, so no node's events can be stored before the events that led to it. The caller
+   * gives them back (`write`) if the activity fails: it may not have written them.
+   */
+  takeForActivity(): EventDraft[] {
+    if (!this.ride || !this.enabled || this.queue.length + this.riding.length > MAX_RIDING) return [];
+    this.riding.push(...this.queue.splice(0));
+    if (this.riding.length > 0) this.onFlush();
+    return [...this.riding];
+  }
+
+  /** Ride mode: after each activation, what no activity took is written by local activity. */
+  private async flushWhenSettled(): Promise<void> {
+    for (;;) {
+      await condition(() => this.riding.length > 0 || (this.queue.length > 0 && !this.flushing));
+      this.riding = [];
+      if (this.queue.length > 0 && !this.flushing) this.flush();
+    }
+  }
 
   emit(type: EventType, key: string, fields: Omit<EventDraft, 'type' | 'key' | 'ts'> = {}): void {
     if (!this.enabled) return;
@@ -47,7 +84,9 @@ export class Outbox {
   /** Queues drafts made elsewhere (an activity's events that Postgres did not take in time). */
   write(drafts: EventDraft[]): void {
     if (!this.enabled || drafts.length === 0) return;
-    this.queue.push(...drafts);
+    // Riding drafts come back from every activity that carried them: queue each key once.
+    const queued = new Set(this.queue.map((d) => d.key));
+    this.queue.push(...drafts.filter((d) => !queued.has(d.key)));
     this.kick();
   }
 
@@ -57,7 +96,11 @@ export class Outbox {
   }
 
   private kick(): void {
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.ride || this.flushing || this.queue.length === 0) return;
+    this.flush();
+  }
+
+  private flush(): void {
     this.flushing = true;
     const batch = this.queue.splice(0, 500);
     this.onFlush();

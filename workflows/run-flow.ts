@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancelledFailure,
+  patched,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -27,7 +28,12 @@ export async function runFlow(start: RunFlowInput): Promise<RunState> {
   const input = start.runId ? start : { ...start, runId: workflowInfo().workflowId.replace(/^run-/, '') };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
-  const outbox: Outbox = new Outbox(input.runId, !input.quiet, () => setCurrentDetails(details(run, status)));
+  const outbox: Outbox = new Outbox(
+    input.runId,
+    !input.quiet,
+    () => setCurrentDetails(details(run, status)),
+    patched('events-ride-activities'),
+  );
   const run: GraphRun = new GraphRun({
     runId: input.runId,
     graph: input.flow.definition,

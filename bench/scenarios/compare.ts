@@ -1,13 +1,21 @@
+import { breakdown, perNode, showPerNode } from '../breakdown.js';
 import type { BenchFlow } from '../flows.js';
 import { runInProcess } from '../inprocess.js';
-import type { Scenario } from '../scenario.js';
+import type { Row, Scenario } from '../scenario.js';
 import { round, showMs, stats, time } from '../stats.js';
 
 /**
  * The same graph three ways, interleaved trial by trial: through Tempoflow's API, as a hand-written
  * Temporal workflow with the same activities, and in-process with no durability.
  */
-export function compareScenario(name: string, flow: BenchFlow, handType: string, handArgs: unknown[]): Scenario {
+export function compareScenario(
+  name: string,
+  flow: BenchFlow,
+  handType: string,
+  handArgs: unknown[],
+  /** A chain (one node at a time): its history stages add up to the wall time, so print them per node. */
+  sequential = false,
+): Scenario {
   return {
     name,
     async run(bench) {
@@ -27,8 +35,16 @@ export function compareScenario(name: string, flow: BenchFlow, handType: string,
         h.push(await time(hand));
         p.push(await time(inprocess));
       }
+      // Where one node's time goes, from the histories of one more run of each (server clock).
+      const nodes = flow.nodes.length;
+      const tempoRun = await tempo();
+      await hand();
+      const tempoflowPerNode = perNode(await breakdown(bench.client, tempoRun.workflowId), nodes);
+      const handwrittenPerNode = perNode(await breakdown(bench.client, bench.lastHandWorkflowId!), nodes);
       return {
         [name]: {
+          tempoflowPerNode,
+          handwrittenPerNode,
           tempoflowMs: stats(t),
           handwrittenMs: stats(h),
           inprocessMs: stats(p),
@@ -37,14 +53,26 @@ export function compareScenario(name: string, flow: BenchFlow, handType: string,
         },
       };
     },
-    rows: (s) => [
+    rows: (s) =>
       [
-        name,
-        showMs(s[name].tempoflowMs),
-        showMs(s[name].handwrittenMs),
-        showMs(s[name].inprocessMs),
-        `${s[name].ratioVsHandwritten}×`,
-      ],
-    ],
+        [
+          name,
+          showMs(s[name].tempoflowMs),
+          showMs(s[name].handwrittenMs),
+          showMs(s[name].inprocessMs),
+          `${s[name].ratioVsHandwritten}×`,
+        ],
+        ...(sequential
+          ? [
+              [
+                `${name} per node`,
+                showPerNode(s[name].tempoflowPerNode),
+                showPerNode(s[name].handwrittenPerNode),
+                '',
+                '',
+              ],
+            ]
+          : []),
+      ] as Row[],
   };
 }
