@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
+import { readStream } from '../helpers/sse.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ name: 'event-outbox' });
+});
+afterAll(async () => stack?.stop());
+
+const chain = (name: string, n: number) => {
+  const ids = Array.from({ length: n }, (_, i) => `c${i}`);
+  return {
+    name,
+    nodes: [
+      { id: 'in', type: 'input' },
+      ...ids.map((id) => ({ id, type: 'echo', params: { value: '{{in.x}}' } })),
+      { id: 'out', type: 'output', params: { name: 'x', value: `{{${ids.at(-1)}}}` } },
+    ],
+    edges: [
+      { source: 'in', target: 'c0' },
+      ...ids.slice(1).map((id, i) => ({ source: ids[i], target: id })),
+      { source: ids.at(-1)!, target: 'out' },
+    ],
+  };
+};
+
+describe('the workflow event outbox', () => {
+  it('writes a chain of activity nodes without a local activity per node, every event in causal order', async () => {
+    const name = await stack.createFlow(chain(uniqueName('ride'), 8));
+    const run = await stack.run(name, { inputs: { x: 'v' } });
+    expect(run).toMatchObject({ status: 'completed', outputs: { x: 'v' } });
+
+    // Local activities hold a workflow task open: one per node delayed every next node by a
+    // Postgres round trip. Events now ride the next node activity; what is left goes at the end.
+    const history = await stack.client.workflow.getHandle(`run-${run.runId}`).fetchHistory();
+    const markers = (history.events ?? []).filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    );
+    expect(markers.length).toBeLessThanOrEqual(2);
+
+    const events = await readStream(stack.baseUrl, run.runId);
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    const at = (type: string, nodeId: string) => events.findIndex((e) => e.event === type && e.data.nodeId === nodeId);
+    const order = ['in', ...Array.from({ length: 8 }, (_, i) => `c${i}`), 'out'];
+    for (const id of order) {
+      expect(at('node.started', id), `node.started ${id}`).toBeGreaterThan(-1);
+      expect(at('node.completed', id), `node.completed ${id}`).toBeGreaterThan(at('node.started', id));
+    }
+    // No node starts (in the log) before the node it depends on completed.
+    for (let i = 1; i < order.length; i++)
+      expect(at('node.started', order[i]), order[i]).toBeGreaterThan(at('node.completed', order[i - 1]));
+    expect(events.filter((e) => e.event === 'node.completed')).toHaveLength(order.length);
+    expect(events.at(-1)!.event).toBe('run.completed');
+  });
+
+  it('still writes the events a failed node carried', async () => {
+    const flow = chain(uniqueName('ride-fail'), 2);
+    flow.nodes[2] = {
+      id: 'c1',
+      type: 'http',
+      params: { url: 'http://127.0.0.1:9/nothing' },
+      retry: { maximumAttempts: 1 },
+    } as never;
+    const name = await stack.createFlow(flow);
+    const started = await stack.api('POST', `/api/v1/flows/${name}/runs`, { inputs: { x: 'v' } });
+    const run = await stack.waitForRun(started.body.runId, (r) => r.status === 'failed');
+    expect(run.nodes.c0).toMatchObject({ status: 'completed' });
+    const events = await readStream(stack.baseUrl, run.runId);
+    const types = events.map((e) => `${e.event}:${e.data.nodeId ?? ''}`);
+    expect(types).toContain('node.completed:c0');
+    expect(types).toContain('node.failed:c1');
+    expect(types.indexOf('node.completed:c0')).toBeLessThan(types.indexOf('node.failed:c1'));
+    expect(events.at(-1)!.event).toBe('run.failed');
+  });
+});
