@@ -198,7 +198,9 @@ export function createActivities(deps: ActivityDeps) {
       trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
       let secrets = new Map<string, string>();
       let details: unknown;
+      // A local activity (a pure node) runs inside its workflow's task: nothing to heartbeat.
       const beat = () =>
+        ctx.info.isLocal ||
         ctx.heartbeat({ attempt, ...(details === undefined ? {} : { details }) } satisfies NodeHeartbeat);
       beat();
       const beating = setInterval(beat, HEARTBEAT_EVERY_MS);

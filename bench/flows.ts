@@ -73,3 +73,17 @@ export function echoLoopNode(id: string, itemsFrom: string, concurrency: number)
     },
   };
 }
+
+/** n transform nodes one after another, each adding one to the last: pure nodes only. */
+export function pureChain(name: string, n: number): BenchFlow {
+  const ids = Array.from({ length: n }, (_, i) => `t${i}`);
+  return {
+    name,
+    nodes: ids.map((id, i) => ({
+      id,
+      type: 'transform',
+      params: { expression: i === 0 ? '1' : `${ids[i - 1]} + 1` },
+    })),
+    edges: ids.slice(1).map((id, i) => ({ source: ids[i], target: id })),
+  };
+}

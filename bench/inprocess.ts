@@ -1,3 +1,4 @@
+import jsonata from 'jsonata';
 import { buildGraph, type GraphDef } from '../flow/index.js';
 import { echo, type NodeContext } from '../activities/index.js';
 
@@ -21,6 +22,11 @@ export async function runInProcess(def: GraphDef, inputs: Record<string, unknown
       const node = graph.nodes.get(id)!;
       p = Promise.all(graph.incoming.get(id)!.map((e) => run(e.source))).then(async () => {
         if (node.type === 'echo') outputs.set(id, await echo(node.params as never, ctx));
+        else if (node.type === 'transform')
+          outputs.set(
+            id,
+            await jsonata(String(node.params?.expression)).evaluate({ inputs, ...Object.fromEntries(outputs) }),
+          );
         else outputs.set(id, node.type === 'input' ? inputs : null);
       });
       done.set(id, p);

@@ -2,7 +2,7 @@
  * Hand-written Temporal workflows with the same activities as Tempoflow's nodes: the floor any
  * Temporal-based runner could reach for these shapes. Bundled together with Tempoflow's workflows.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { NodeActivityInput } from '../flow/index.js';
 
@@ -34,5 +34,25 @@ export async function handFanout(runId: string, n: number, durationMs = 0): Prom
 export async function handChain(runId: string, n: number): Promise<unknown> {
   let value: unknown = 0;
   for (let i = 0; i < n; i++) value = (await echo(input(runId, `c${i}`, value))).output;
+  return value;
+}
+
+const { transform } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 3 } });
+
+/** n sequential JSONata transforms as local activities: the floor for a chain of pure nodes. */
+export async function handPureChain(runId: string, n: number): Promise<unknown> {
+  let value: unknown = 0;
+  for (let i = 0; i < n; i++) {
+    const result = await transform({
+      runId,
+      nodeId: `t${i}`,
+      type: 'transform',
+      params: { expression: 'x + 1' },
+      scope: { x: value },
+      maximumAttempts: 3,
+      quiet: true,
+    });
+    value = result.output;
+  }
   return value;
 }

@@ -8,6 +8,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   TimeoutFailure,
   type ActivityOptions,
@@ -74,6 +75,8 @@ type Lookup = (
 ) => { found: true; value: unknown } | { found: false; reason: string };
 
 const DEFAULT_TIMEOUT = '10m';
+/** Node types with no side effect that finish in milliseconds: run as local activities. */
+const LOCAL_NODE_TYPES = new Set(['transform', 'condition', 'template', 'output']);
 const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
 const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
@@ -412,6 +415,8 @@ export class GraphRun {
    * worker never spends `maximumAttempts`. At most WORKER_LOST_MAX attempts of a node may be lost.
    */
   private async activity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
+    // Histories recorded before pure nodes ran as local activities replay them as activities.
+    if (LOCAL_NODE_TYPES.has(node.type) && patched('pure-nodes-local')) return this.localActivity(node, params);
     const maximum = node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts;
     const input = this.activityInput(node, params);
     let attemptBase = 0;
@@ -456,6 +461,35 @@ export class GraphRun {
             },
           });
       }
+    }
+  }
+
+  /**
+   * A pure node (no side effect, short) as a local activity: it runs in the worker that holds the
+   * run, inside the current workflow task, with no task queue round trip, so a chain of pure nodes
+   * costs milliseconds per node instead of a dispatch each. Its retry policy and timeout are the
+   * node's; a lost worker re-runs it on replay from the last recorded result (no heartbeat needed).
+   */
+  private async localActivity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
+    const retry = { ...DEFAULT_RETRY, ...node.retry };
+    const maximumAttempts = retry.maximumAttempts;
+    const local = proxyLocalActivities<Activities>({
+      summary: `${node.id} · ${node.type}`,
+      startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
+      retry: { ...retry, maximumAttempts: maximumAttempts === 0 ? undefined : maximumAttempts },
+    });
+    const run = local[node.type as 'transform'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+    const riding = this.quiet ? [] : this.o.outbox.takeForActivity();
+    try {
+      const result = await run({
+        ...this.activityInput(node, params),
+        ...(riding.length > 0 ? { events: riding } : {}),
+      });
+      if (result.events && !this.quiet) this.o.outbox.write(result.events);
+      return result;
+    } catch (err) {
+      this.o.outbox.write(riding);
+      throw err;
     }
   }
 

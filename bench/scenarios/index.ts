@@ -1,4 +1,4 @@
-import { chain, fanout } from '../flows.js';
+import { chain, fanout, pureChain } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { compareScenario } from './compare.js';
 import { loop } from './loop.js';
@@ -12,6 +12,7 @@ import { wideSlow } from './wide-slow.js';
 export const SCENARIOS: Scenario[] = [
   compareScenario('fanout-200', fanout('bench-fanout-200', 200), 'handFanout', ['bench', 200]),
   compareScenario('chain-50', chain('bench-chain-50', 50), 'handChain', ['bench', 50], true),
+  compareScenario('chain-50-pure', pureChain('bench-chain-50-pure', 50), 'handPureChain', ['bench', 50], true),
   wideSlow,
   throughput,
   loop,
