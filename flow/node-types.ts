@@ -16,7 +16,14 @@ export const NODE_TYPE_PARAMS = Object.fromEntries(NODE_TYPES.map((type) => [typ
   [K in NodeType]: NodeKinds[K]['params'];
 };
 
-export type NodeParams<T extends NodeType> = z.infer<NodeKinds[T]['params']>;
+type ParamsByType = { [K in NodeType]: z.infer<NodeKinds[K]['params']> };
+export type NodeParams<T extends NodeType> = ParamsByType[T];
+
+/** Parses a node's params with its kind's schema (throws a ZodError when they do not fit). */
+export function parseNodeParams<T extends NodeType>(type: T, params: unknown): NodeParams<T> {
+  const schemas: { [K in NodeType]: z.ZodType<ParamsByType[K]> } = NODE_TYPE_PARAMS;
+  return schemas[type].parse(params);
+}
 
 export function isNodeType(type: string): type is NodeType {
   return Object.prototype.hasOwnProperty.call(NODE_KINDS, type);

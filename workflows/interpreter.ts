@@ -21,6 +21,7 @@ import {
   edgeBranch,
   findPlaceholders,
   getPath,
+  isActivityNodeType,
   isBlobRef,
   parseDuration,
   readiness,
@@ -419,7 +420,12 @@ export class GraphRun {
     for (let lost = 0; ;) {
       const remaining = maximum === 0 ? 0 : maximum - ownFailures;
       const activities = proxyActivities<Activities>(this.activityOptions(node, remaining));
-      const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+      if (!isActivityNodeType(node.type))
+        throw ApplicationFailure.nonRetryable(
+          `${node.id}: "${node.type}" is not run by an activity`,
+          WORKFLOW_ERRORS.InvalidParams,
+        );
+      const run = activities[node.type];
       try {
         const result = await run(
           attemptBase === 0

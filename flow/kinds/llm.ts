@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineKind } from './define.js';
 import { OUTBOUND_ERRORS, SECRET_ERRORS } from './errors.js';
-import { baseUrlParam, maxBytesParam, maxTokensParam, modelParam, orRef, temperatureParam } from './params.js';
+import { baseUrlParam, maxBytesParam, maxTokensParam, modelParam, temperatureParam } from './params.js';
 
 /** One chat completion on an OpenAI-compatible API, streamed as `node.token` events. */
 export const llm = defineKind({

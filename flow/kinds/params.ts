@@ -21,3 +21,6 @@ export const baseUrlParam = z.string().min(1).optional();
 export const modelParam = z.string().min(1).optional();
 export const temperatureParam = orRef(z.number().min(0).max(2)).optional();
 export const maxTokensParam = orRef(z.number().int().positive()).optional();
+
+/** One JSONata expression (transform, condition). */
+export const expressionParams = z.object({ expression: z.string().min(1) }).strict();

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { defineKind } from './define.js';
+import { expressionParams } from './params.js';
 
 /** JSONata over `{inputs, <ancestor ids>}`, in the expression sandbox. */
 export const transform = defineKind({
-  params: z.object({ expression: z.string().min(1) }).strict(),
+  params: expressionParams,
   runsIn: 'activity',
   heartbeats: false,
   secretFields: [],
