@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import * as kinds from './kinds/index.js';
 import type { NodeKindSpec } from './kinds/define.js';
+import { ACTIVITY_ERRORS, type NodeErrorType } from './kinds/errors.js';
 
 /** Every node kind by name (the registry: flow/kinds/index.ts, one file per kind in flow/kinds/). */
 export const NODE_KINDS = { ...kinds } satisfies Record<string, NodeKindSpec>;
@@ -32,6 +33,12 @@ export function isNodeType(type: string): type is NodeType {
 /** A kind run by an activity named after it (the workflow dispatches to it). */
 export function isActivityNodeType(type: string): type is ActivityNodeType {
   return isNodeType(type) && NODE_KINDS[type].runsIn === 'activity';
+}
+
+/** The failure types a node of this kind may end with: its own, and those of every activity-run node. */
+export function nodeErrorTypes(type: NodeType): readonly NodeErrorType[] {
+  const kind: NodeKindSpec = NODE_KINDS[type];
+  return kind.runsIn === 'activity' ? [...kind.errorTypes, ...ACTIVITY_ERRORS] : kind.errorTypes;
 }
 
 export { NODE_ERRORS, type NodeErrorType, type NodeErrorInfo } from './kinds/errors.js';

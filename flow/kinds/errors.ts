@@ -52,3 +52,6 @@ export const OUTBOUND_ERRORS = [
   'TooManyRedirects',
   'ResponseTooLarge',
 ] as const satisfies readonly NodeErrorType[];
+
+/** What every node run by an activity may also fail with: the workflow gives up on an attempt lost again and again. */
+export const ACTIVITY_ERRORS = ['WorkerLost'] as const satisfies readonly NodeErrorType[];
