@@ -28,7 +28,12 @@ export function handOver(events: EventDraft[]): EventDraft[] {
  * wait in memory and the writes are retried with backoff (keys make a rewrite idempotent).
  * `settle` waits a bounded time for the backlog, then hands back what is still unwritten.
  */
-export function createEventPublisher(writer: EventWriter, runId: string, quiet: boolean, log: Logger): EventPublisher {
+export function createEventPublisher(
+  writer: Pick<EventWriter, 'append'>,
+  runId: string,
+  quiet: boolean,
+  log: Logger,
+): EventPublisher {
   const pending: EventDraft[] = [];
   let timer: NodeJS.Timeout | undefined;
   let loop: Promise<void> | undefined;
