@@ -1,11 +1,11 @@
 import type { ActivityNodeType } from '../flow/index.js';
 import { EventWriter } from '../lib/index.js';
 import type { ActivityDeps } from './deps.js';
-import { createEngineActivities } from './engine.js';
+import { createEngineActivities } from './engine-activities.js';
 import { EVENT_SETTLE_MS, createEventPublisher } from './event-publisher.js';
 import { expressionSandbox } from './expression-sandbox.js';
 import { createNetGuard } from './net-guard.js';
-import { nodeMiddleware, type NodeActivity } from './node-activity.js';
+import { nodeMiddleware, type NodeActivity } from './node-middleware.js';
 import { createAgentActivities } from './nodes/agent/index.js';
 import { condition } from './nodes/condition.js';
 import { echo } from './nodes/echo.js';
@@ -16,7 +16,7 @@ import { output } from './nodes/output.js';
 import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { unsupported } from './nodes/unsupported.js';
-import { createParamResolver } from './resolve-params.js';
+import { createParamResolver } from './param-resolver.js';
 
 export { checkJsonata } from './expression-check.js';
 export { echo } from './nodes/echo.js';

@@ -5,7 +5,7 @@ import type { EventDraft, NodeActivityInput } from '../../flow/index.js';
 import type { Sql } from '../../lib/index.js';
 import { createEventPublisher, handOver } from '../../activities/event-publisher.js';
 import { toFailure } from '../../activities/failure.js';
-import { createParamResolver } from '../../activities/resolve-params.js';
+import { createParamResolver } from '../../activities/param-resolver.js';
 
 const SECRET = 'sk-unit-9a8b7c6d5e4f';
 const silent = pino({ level: 'silent' });

@@ -17,7 +17,7 @@ import { toFailure } from './failure.js';
 import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 import type { NetGuard } from './net-guard.js';
 import type { NodeContext } from './node-context.js';
-import type { ParamResolver } from './resolve-params.js';
+import type { ParamResolver } from './param-resolver.js';
 import { createStreamMasker, maskSecrets } from './secrets.js';
 import type { ActivityDeps } from './deps.js';
 

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { BlobRef, EventDraft, ItemsSource, NodeActivityInput, RunState } from '../flow/index.js';
 import { isTransientDbError, loadBlob, storeIfLarge, type EventWriter, type Sql } from '../lib/index.js';
-import type { ParamResolver } from './resolve-params.js';
+import type { ParamResolver } from './param-resolver.js';
 
 export interface EngineDeps {
   sql: Sql;
