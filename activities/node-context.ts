@@ -25,7 +25,3 @@ export interface NodeContext {
   maskStream(): StreamMasker;
   logger: Logger;
 }
-
-export interface NodeImplementation<P> {
-  run(params: P, ctx: NodeContext): Promise<unknown>;
-}

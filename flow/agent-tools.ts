@@ -1,10 +1,7 @@
-import type { AgentTool } from './agent-types.js';
+import type { AgentTool, AgentToolFunction } from './agent-types.js';
 
 /** The OpenAI `tools` entry the model sees for each agent tool (pure: the workflow builds it). */
-export function toolFunction(tool: AgentTool): {
-  type: 'function';
-  function: { name: string; description: string; parameters: Record<string, unknown> };
-} {
+export function toolFunction(tool: AgentTool): AgentToolFunction {
   const builtin: Record<string, { description: string; parameters: Record<string, unknown> }> = {
     url_fetch: {
       description: 'Fetch the text content of one or more web pages.',

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-
-const PLACEHOLDER_ONLY = /^\{\{\s*[^{}]+?\s*\}\}$/;
-const orRef = <T extends z.ZodTypeAny>(schema: T) =>
-  z.union([schema, z.string().regex(PLACEHOLDER_ONLY, 'a placeholder such as "{{node.value}}"')]);
+import type { EventDraft } from './run-types.js';
+import type { NodeParams } from './node-types.js';
 
 export const AGENT_TOOL_KINDS = ['url_fetch', 'calculator', 'memory_search', 'current_date', 'http'] as const;
 export type AgentToolKind = (typeof AGENT_TOOL_KINDS)[number];
@@ -27,60 +25,8 @@ export const agentToolSchema = z
   .strict();
 export type AgentTool = z.infer<typeof agentToolSchema>;
 
-export const AGENT_PARAMS = z
-  .object({
-    /** Empty: the worker's LLM_BASE_URL (then OpenAI's). */
-    baseUrl: z.string().min(1).optional(),
-    /** Empty: the worker's LLM_MODEL. */
-    model: z.string().min(1).optional(),
-    /** A `{{secrets.NAME}}` reference; empty: the secret LLM_API_KEY when set. */
-    apiKey: z.string().min(1).optional(),
-    system: z.string().optional(),
-    /** The user's message; a Message object (`{text}`) is read as its text. */
-    prompt: z.unknown(),
-    temperature: orRef(z.number().min(0).max(2)).optional(),
-    maxTokens: orRef(z.number().int().positive()).optional(),
-    maxIterations: orRef(z.number().int().min(1).max(1000)).optional(),
-    tools: z.array(agentToolSchema).max(64).optional(),
-    /** JSON Schema: after the loop, one more model call returns an object of this shape as `structured`. */
-    outputSchema: z.record(z.string(), z.unknown()).optional(),
-    /** Instructions for that structured call. */
-    formatInstructions: z.string().optional(),
-    /** Chat memory: earlier messages of this session (Postgres) are sent before the prompt. */
-    sessionId: z.unknown().optional(),
-    historyMessages: orRef(z.number().int().min(0).max(10_000)).optional(),
-    /** A message id left out of the history (the prompt itself, already stored by a `message` node). */
-    excludeMessageId: z.unknown().optional(),
-    /** History events one agent execution may spend before it continues as new (default 2000). */
-    historyBudget: orRef(z.number().int().min(50).max(40_000)).optional(),
-  })
-  .strict();
-
-export const MESSAGE_PARAMS = z
-  .object({
-    /** The text: a string, or a Message/Data value whose `text` is used, or any JSON (rendered). */
-    text: z.unknown().optional(),
-    /** Used when `text` is empty or null. */
-    default: z.string().optional(),
-    sender: z.string().optional(),
-    senderName: z.string().optional(),
-    sessionId: z.unknown().optional(),
-    /** Keep the message in the session's chat memory (Postgres). */
-    store: z.boolean().optional(),
-    /** `chat` or `text`: which Langflow input_type this message accepts (`inputType` names the run's). */
-    accepts: z.enum(['chat', 'text']).optional(),
-    inputType: z.unknown().optional(),
-    /** Data/DataFrame rendering: each row through this `{field}` template (Langflow's data_template). */
-    dataTemplate: z.string().optional(),
-  })
-  .strict();
-
-export const UNSUPPORTED_PARAMS = z
-  .object({ component: z.string(), reason: z.string(), langflowId: z.string().optional() })
-  .strict();
-
-export type AgentParams = z.infer<typeof AGENT_PARAMS>;
-export type MessageParams = z.infer<typeof MESSAGE_PARAMS>;
+export type AgentParams = NodeParams<'agent'>;
+export type MessageParams = NodeParams<'message'>;
 
 /** An agent's state between executions (continue-as-new) and its output. */
 export interface AgentChatMessage {
@@ -120,3 +66,64 @@ export interface RunAgentInput {
 }
 
 export const AGENT_WORKFLOW_TYPE = 'runAgent';
+
+/** What every agent activity call carries. */
+export interface AgentCallBase {
+  runId: string;
+  nodeId: string;
+  itemIndex?: number;
+  quiet?: boolean;
+  /** Sequence number of this call within the agent run (keys events; stable across retries). */
+  call: number;
+}
+
+/** The OpenAI `tools` entry the model sees for one agent tool. */
+export interface AgentToolFunction {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+/** Input of `agentModel`: one model call. */
+export interface AgentModelInput extends AgentCallBase {
+  baseUrl?: string;
+  model?: string;
+  /** A `{{secrets.NAME}}` reference, or empty for the LLM_API_KEY default. */
+  apiKey?: string;
+  messages: AgentChatMessage[];
+  tools?: AgentToolFunction[];
+  temperature?: number;
+  maxTokens?: number;
+  /** Ask for a JSON object of this schema (structured output); no tools then. */
+  responseSchema?: Record<string, unknown>;
+}
+
+export interface AgentModelResult {
+  message: AgentChatMessage;
+  usage: AgentUsage;
+  finishReason: string | null;
+  /** Parsed content when responseSchema was set. */
+  structured?: unknown;
+}
+
+/** Input of `agentTool`: one tool call. */
+export interface AgentToolInput extends AgentCallBase {
+  tool: AgentTool;
+  /** The model's JSON arguments, as it sent them. */
+  arguments: string;
+  sessionId?: string | null;
+  /** The run's own prompt message, left out of memory searches. */
+  excludeMessageId?: string | null;
+}
+
+/** Input of `agentHistory`: the session's earlier messages. */
+export interface AgentHistoryInput {
+  sessionId: string;
+  limit: number;
+  excludeMessageId?: string | null;
+}
+
+/** Where the agent's activities publish their tokens and progress. */
+export type AgentEventSink = (
+  runId: string,
+  quiet: boolean,
+) => { push(draft: EventDraft): void; drain(): Promise<void> };

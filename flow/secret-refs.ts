@@ -1,19 +1,25 @@
+import { NODE_KINDS, NODE_TYPES } from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
 import type { GraphDef } from './schema.js';
 import type { Tweaks } from './tweaks.js';
 import { jsonPath, type Problem } from './validate.js';
 
 /**
- * The only params that may hold `{{secrets.NAME}}`: where a connection needs a credential. Anywhere
- * else a secret could be turned into output (a template, an expression's `$base64encode`, a prompt
- * the model repeats) or would enter workflow history (loop, subflow, delay, approval params).
+ * The only params that may hold `{{secrets.NAME}}` (each kind's `secretFields`): where a connection
+ * needs a credential. Anywhere else a secret could be turned into output (a template, an expression's
+ * `$base64encode`, a prompt the model repeats) or would enter workflow history (loop, subflow, delay,
+ * approval params).
  */
-export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  http: ['url', 'query', 'headers', 'body'],
-  llm: ['baseUrl', 'apiKey'],
-};
+export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  NODE_TYPES.map((type): [string, readonly string[]] => [type, NODE_KINDS[type].secretFields]).filter(
+    ([, fields]) => fields.length > 0,
+  ),
+);
 
-export const SECRET_FIELDS_TEXT = 'http (url, query, headers, body) and llm (baseUrl, apiKey)';
+/** The kinds and fields that may hold secrets, for messages: `http (url, query, headers, body) and llm (…)`. */
+export const SECRET_FIELDS_TEXT = Object.entries(SECRET_FIELDS)
+  .map(([type, fields]) => `${type} (${fields.join(', ')})`)
+  .join(' and ');
 
 export function secretAllowed(type: string, field: string | number | undefined): boolean {
   return SECRET_FIELDS[type]?.includes(String(field)) ?? false;

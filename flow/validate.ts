@@ -1,10 +1,21 @@
 import type { z } from 'zod';
 import { ancestors, buildGraph } from './graph.js';
-import { NODE_TYPE_PARAMS, WORKFLOW_NODE_TYPES, isNodeType } from './node-types.js';
+import { ancestorBits } from './ancestor-bits.js';
+export { flowReferences, type FlowReference } from './references.js';
+import {
+  NODE_KINDS,
+  NODE_TYPES,
+  NODE_TYPE_PARAMS,
+  isNodeType,
+  type NodeKindSpec,
+  type NodeType,
+} from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
 import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
+
+const SECRET_REF = /^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/;
 
 export interface Problem {
   /** JSON path of the offending value, e.g. `$.nodes[2].params.url`. */
@@ -124,18 +135,13 @@ export function validateGraph(
     }
     if (edge.source === edge.target && typeof edge.source === 'string')
       problems.push({ path: at('edges', j), message: `edge from "${edge.source}" to itself makes a cycle` });
-    const sourceNode = byId.get(edge.source);
-    if (
-      sourceNode?.type === 'condition' &&
-      edge.sourceHandle !== undefined &&
-      edge.sourceHandle !== 'true' &&
-      edge.sourceHandle !== 'false'
-    ) {
+    const sourceType = byId.get(edge.source)?.type;
+    const outputs = typeof sourceType === 'string' && isNodeType(sourceType) ? outputsOf(sourceType) : undefined;
+    if (outputs && edge.sourceHandle !== undefined && !outputs.includes(String(edge.sourceHandle)))
       problems.push({
         path: at('edges', j, 'sourceHandle'),
-        message: 'a condition has the outputs "true" and "false"',
+        message: `a ${sourceType} has the outputs ${outputs.map((o) => `"${o}"`).join(' and ')}`,
       });
-    }
   });
 
   const graph = buildGraph({
@@ -170,11 +176,12 @@ export function validateGraph(
     if (!isNodeType(type)) {
       problems.push({
         path: at('nodes', i, 'type'),
-        message: `unknown node type "${type}"; known types: ${Object.keys(NODE_TYPE_PARAMS).join(', ')}`,
+        message: `unknown node type "${type}"; known types: ${NODE_TYPES.join(', ')}`,
       });
       return;
     }
     const params = node.params ?? {};
+    const kind: NodeKindSpec = NODE_KINDS[type];
     if (type === 'approval' && inLoopBody) {
       problems.push({
         path: at('nodes', i, 'type'),
@@ -184,14 +191,10 @@ export function validateGraph(
     const checked = NODE_TYPE_PARAMS[type].safeParse(params);
     if (!checked.success) problems.push(...zodProblems(checked.error, [...prefix, 'nodes', i, 'params']));
 
-    if (
-      (type === 'transform' || type === 'condition') &&
-      isObject(params) &&
-      typeof params.expression === 'string' &&
-      options.checkExpression
-    ) {
-      const error = options.checkExpression(params.expression);
-      if (error) problems.push({ path: at('nodes', i, 'params', 'expression'), message: `invalid JSONata: ${error}` });
+    for (const field of kind.expressionFields ?? []) {
+      const expression = isObject(params) ? params[field] : undefined;
+      const error = typeof expression === 'string' ? options.checkExpression?.(expression) : undefined;
+      if (error) problems.push({ path: at('nodes', i, 'params', field), message: `invalid JSONata: ${error}` });
     }
     if (type === 'output') {
       const name = isObject(params) && typeof params.name === 'string' ? params.name : String(node.id);
@@ -202,28 +205,24 @@ export function validateGraph(
         });
       else outputNames.set(name, i);
     }
-    if (
-      (type === 'llm' || type === 'agent') &&
-      isObject(params) &&
-      typeof params.apiKey === 'string' &&
-      !/^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/.test(params.apiKey)
-    ) {
-      problems.push({
-        path: at('nodes', i, 'params', 'apiKey'),
-        message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',
-      });
+    for (const field of kind.secretRefFields ?? []) {
+      const value = isObject(params) ? params[field] : undefined;
+      if (typeof value === 'string' && !SECRET_REF.test(value))
+        problems.push({
+          path: at('nodes', i, 'params', field),
+          message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',
+        });
     }
     // Bounded recursion: nesting beyond the limit is reported once by flowNestingProblems.
     if (type === 'loop' && isObject(params) && isObject(params.body) && nestingOf(prefix) < FLOW_LIMITS.nesting) {
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));
     }
 
+    const unscoped = kind.unscopedFields ?? [];
     const scopeParams =
-      type === 'loop' && isObject(params)
-        ? { ...params, body: undefined }
-        : type === 'agent' && isObject(params) // tools and the key resolve inside the agent's activities
-          ? { ...params, tools: undefined, apiKey: undefined }
-          : params;
+      unscoped.length > 0 && isObject(params)
+        ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, unscoped.includes(k) ? undefined : v]))
+        : params;
     let ownSet: Set<string> | undefined;
     const own = {
       has: (id: string) =>
@@ -240,7 +239,7 @@ export function validateGraph(
         if (!secretAllowed(type, field))
           problems.push({
             path: jsonPath(ref.at),
-            message: `"{{${ref.expression}}}" cannot be used in a ${type} node's "${String(field)}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}${(WORKFLOW_NODE_TYPES as readonly string[]).includes(type) ? " (this node's params are kept in workflow history)" : ''}`,
+            message: `"{{${ref.expression}}}" cannot be used in a ${type} node's "${String(field)}": secrets may appear only in the connection fields of ${SECRET_FIELDS_TEXT}${kind.runsIn === 'workflow' ? " (this node's params are kept in workflow history)" : ''}`,
           });
         else if (ref.path.length !== 1)
           problems.push({
@@ -264,61 +263,9 @@ export function validateGraph(
   return problems;
 }
 
-export interface FlowReference {
-  name: string;
-  version?: number;
-  path: string;
-}
-
-/** Stored flows that a definition names (subflows, loop bodies by name), including inline bodies. */
-export function flowReferences(def: Pick<GraphDef, 'nodes'>, prefix: (string | number)[] = []): FlowReference[] {
-  return def.nodes.flatMap((node, i) => {
-    const params = (node.params ?? {}) as Record<string, unknown>;
-    if (node.type === 'subflow' && typeof params.flow === 'string') {
-      return [
-        {
-          name: params.flow,
-          version: typeof params.version === 'number' ? params.version : undefined,
-          path: jsonPath([...prefix, 'nodes', i, 'params', 'flow']),
-        },
-      ];
-    }
-    if (node.type === 'loop' && typeof params.body === 'string')
-      return [{ name: params.body, path: jsonPath([...prefix, 'nodes', i, 'params', 'body']) }];
-    if (node.type === 'loop' && isObject(params.body) && Array.isArray(params.body.nodes)) {
-      return flowReferences(params.body as Pick<GraphDef, 'nodes'>, [...prefix, 'nodes', i, 'params', 'body']);
-    }
-    return [];
-  });
-}
-
-/**
- * Ancestor sets of every node on the acyclic part of a graph as bit sets, in one pass over the
- * topological order: O(edges × nodes / 32), where a walk per node would be O(nodes × edges).
- * `has` answers undefined for a node on a cycle (the caller walks for those).
- */
-function ancestorBits(graph: ReturnType<typeof buildGraph>) {
-  const index = new Map(graph.order.map((id, i) => [id, i]));
-  const words = Math.ceil(graph.order.length / 32) || 1;
-  const bits = graph.order.map(() => new Uint32Array(words));
-  graph.order.forEach((id, i) => {
-    const own = bits[i];
-    for (const edge of graph.incoming.get(id) ?? []) {
-      const u = index.get(edge.source);
-      if (u === undefined) continue;
-      const theirs = bits[u];
-      for (let w = 0; w < words; w++) own[w] |= theirs[w];
-      own[u >>> 5] |= 1 << (u & 31);
-    }
-  });
-  return {
-    has(node: string, ancestor: string): boolean | undefined {
-      const i = index.get(node);
-      if (i === undefined) return undefined;
-      const a = index.get(ancestor);
-      return a !== undefined && (bits[i][a >>> 5] & (1 << (a & 31))) !== 0;
-    },
-  };
+function outputsOf(type: NodeType): readonly string[] | undefined {
+  const kind: NodeKindSpec = NODE_KINDS[type];
+  return kind.outputs;
 }
 
 function nestingOf(prefix: readonly (string | number)[]): number {

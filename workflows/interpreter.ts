@@ -22,6 +22,7 @@ import {
   edgeBranch,
   findPlaceholders,
   getPath,
+  isActivityNodeType,
   isBlobRef,
   parseDuration,
   readiness,
@@ -76,7 +77,9 @@ type Lookup = (
 
 const DEFAULT_TIMEOUT = '10m';
 /** Node types with no side effect that finish in milliseconds: run as local activities. */
-const LOCAL_NODE_TYPES = new Set(['transform', 'condition', 'template', 'output']);
+const LOCAL_NODE_TYPES = ['transform', 'condition', 'template', 'output'] as const;
+const isLocalNodeType = (type: string): type is (typeof LOCAL_NODE_TYPES)[number] =>
+  (LOCAL_NODE_TYPES as readonly string[]).includes(type);
 const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
 const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
@@ -416,7 +419,7 @@ export class GraphRun {
    */
   private async activity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
     // Histories recorded before pure nodes ran as local activities replay them as activities.
-    if (LOCAL_NODE_TYPES.has(node.type) && patched('pure-nodes-local')) return this.localActivity(node, params);
+    if (isLocalNodeType(node.type) && patched('pure-nodes-local')) return this.localActivity(node, node.type, params);
     const maximum = node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts;
     const input = this.activityInput(node, params);
     let attemptBase = 0;
@@ -424,7 +427,12 @@ export class GraphRun {
     for (let lost = 0; ;) {
       const remaining = maximum === 0 ? 0 : maximum - ownFailures;
       const activities = proxyActivities<Activities>(this.activityOptions(node, remaining));
-      const run = activities[node.type as 'echo'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+      if (!isActivityNodeType(node.type))
+        throw ApplicationFailure.nonRetryable(
+          `${node.id}: "${node.type}" is not run by an activity`,
+          WORKFLOW_ERRORS.InvalidParams,
+        );
+      const run = activities[node.type];
       // The run's unwritten events ride along; given back if the activity may not have written them.
       const riding = this.quiet ? [] : this.o.outbox.takeForActivity();
       try {
@@ -470,7 +478,11 @@ export class GraphRun {
    * costs milliseconds per node instead of a dispatch each. Its retry policy and timeout are the
    * node's; a lost worker re-runs it on replay from the last recorded result (no heartbeat needed).
    */
-  private async localActivity(node: NodeDef, params: Record<string, unknown>): Promise<NodeActivityResult> {
+  private async localActivity(
+    node: NodeDef,
+    type: (typeof LOCAL_NODE_TYPES)[number],
+    params: Record<string, unknown>,
+  ): Promise<NodeActivityResult> {
     const retry = { ...DEFAULT_RETRY, ...node.retry };
     const maximumAttempts = retry.maximumAttempts;
     const local = proxyLocalActivities<Activities>({
@@ -478,7 +490,7 @@ export class GraphRun {
       startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
       retry: { ...retry, maximumAttempts: maximumAttempts === 0 ? undefined : maximumAttempts },
     });
-    const run = local[node.type as 'transform'] as (input: NodeActivityInput) => Promise<NodeActivityResult>;
+    const run = local[type];
     const riding = this.quiet ? [] : this.o.outbox.takeForActivity();
     try {
       const result = await run({

@@ -13,7 +13,7 @@ import {
 } from '../../langflow/index.js';
 import { validateFlow } from '../../flow/index.js';
 import { checkJsonata } from '../../activities/index.js';
-import { evaluateArithmetic, htmlToText, parseJsonAnswer } from '../../activities/nodes/agent.js';
+import { evaluateArithmetic, htmlToText, parseJsonAnswer } from '../../activities/nodes/agent/index.js';
 import jsonata from 'jsonata';
 
 // The Langflow starter projects in shared/, beside this checkout (as CI lays it out).

@@ -1,0 +1,10 @@
+import type { Logger, Sql } from '../lib/index.js';
+
+/** What the worker hands createActivities. */
+export interface ActivityDeps {
+  sql: Sql;
+  logger: Logger;
+  httpAllowHosts: readonly string[];
+  blobThresholdBytes: number;
+  env?: NodeJS.ProcessEnv;
+}
