@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../api/index.js';
 import { startScratchServices } from '../lib/dev/services.js';
 import { createSql, connectClient, createSseParser, type Sql } from '../lib/index.js';
-import { createWorker } from '../worker/index.js';
+import { bundleWorkflows, createWorker } from '../worker/index.js';
 import type { BenchFlow } from './flows.js';
 
 export interface HarnessOptions {
@@ -66,10 +66,7 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
     });
     const sql = createSql(services.databaseUrl, { max: 40 });
     stops.push(() => sql.end({ timeout: 2 }));
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
-      logger: silent,
-    });
+    const bundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));
     const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
     const logger = pino({ level: 'silent' });
     const worker = await createWorker({

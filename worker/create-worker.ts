@@ -22,9 +22,10 @@ export interface CreateWorkerOptions {
   plugins?: WorkerOptions['plugins'];
 }
 
-export async function bundleWorkflows(): Promise<{ code: string }> {
+/** The workflow bundle of `workflowsPath` (default: Tempoflow's workflows), as the worker loads it. */
+export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
   return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     logger: quietBundlerLogger,
   });
 }
