@@ -5,6 +5,14 @@ import type { GraphDef } from '../flow/index.js';
 /** A flow definition as the API takes it. */
 export type BenchFlow = GraphDef & { name: string };
 
+/** Edges from `source>target` pairs: `edgesOf('in>a', 'a>out')`. */
+export function edgesOf(...pairs: string[]): { source: string; target: string }[] {
+  return pairs.map((pair) => {
+    const [source, target] = pair.split('>');
+    return { source, target };
+  });
+}
+
 /** `in` → n parallel echo nodes → `join`. */
 export function fanout(name: string, n: number, durationMs = 0): BenchFlow {
   const ids = Array.from({ length: n }, (_, i) => `n${i}`);
@@ -42,13 +50,7 @@ export const FIVE_NODES: BenchFlow = {
     { id: 'c', type: 'echo', params: { value: 'c' } },
     { id: 'out', type: 'output', params: { value: '{{b}}{{c}}' } },
   ],
-  edges: [
-    { source: 'in', target: 'a' },
-    { source: 'a', target: 'b' },
-    { source: 'a', target: 'c' },
-    { source: 'b', target: 'out' },
-    { source: 'c', target: 'out' },
-  ],
+  edges: edgesOf('in>a', 'a>b', 'a>c', 'b>out', 'c>out'),
 };
 
 /** A loop node whose body echoes each item: `{{<itemsFrom>}}` → [{result: item}, …]. */
@@ -65,10 +67,7 @@ export function echoLoopNode(id: string, itemsFrom: string, concurrency: number)
           { id: 'work', type: 'echo', params: { value: '{{n}}' } },
           { id: 'result', type: 'output', params: { value: '{{work}}' } },
         ],
-        edges: [
-          { source: 'n', target: 'work' },
-          { source: 'work', target: 'result' },
-        ],
+        edges: edgesOf('n>work', 'work>result'),
       },
     },
   };

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findTemporalCli } from '../lib/index.js';
 import { startBench } from './harness.js';
 import type { Row } from './scenario.js';
@@ -19,11 +20,9 @@ const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const only = process.argv
-    .find((a) => a.startsWith('--only='))
-    ?.slice('--only='.length)
-    .split(',');
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } }, strict: false });
+  const quick = values.quick === true;
+  const only = typeof values.only === 'string' ? values.only.split(',') : undefined;
   const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown?.length)
     throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);

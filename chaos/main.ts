@@ -5,15 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { fatal } from '../lib/index.js';
 import { runChaos, type ScenarioResult } from './runner.js';
 
 async function main(): Promise<void> {
-  const short = process.argv.includes('--short');
-  const only = process.argv
-    .find((a) => a.startsWith('--only='))
-    ?.slice('--only='.length)
-    .split(',');
+  const { values } = parseArgs({ options: { short: { type: 'boolean' }, only: { type: 'string' } }, strict: false });
+  const short = values.short === true;
+  const only = typeof values.only === 'string' ? values.only.split(',') : undefined;
   const started = Date.now();
   const results = await runChaos({
     profile: short ? 'short' : 'full',

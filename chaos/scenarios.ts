@@ -1,6 +1,23 @@
-import type { Scenario } from './runner.js';
+import type { Scenario, ScenarioContext } from './types.js';
 
 const pick = (rng: () => number, lo: number, hi: number) => lo + rng() * (hi - lo);
+
+/**
+ * A fault that takes one part away 2 s into the runs and brings it back after `down` ms; with two
+ * pauses the API is probed between them.
+ */
+const outage =
+  (part: (ctx: ScenarioContext) => { kill(): Promise<void>; start(): Promise<void> }, down: [number, number?]) =>
+  async (ctx: ScenarioContext) => {
+    await ctx.sleep(2000);
+    await part(ctx).kill();
+    await ctx.sleep(down[0]);
+    if (down[1] !== undefined) {
+      await ctx.probeApi();
+      await ctx.sleep(down[1]);
+    }
+    await part(ctx).start();
+  };
 
 /**
  * The faults `npm run chaos` injects, as data; the runner (runner.ts) starts the runs, injects the
@@ -41,38 +58,22 @@ export const SCENARIOS: Scenario[] = [
     describe: () => 'Postgres killed (SIGKILL) mid-run, started again 4 s later',
     runs: { full: 10, short: 3 },
     flow: 'layers',
-    async inject(ctx) {
-      await ctx.sleep(2000);
-      await ctx.postgres.kill();
-      await ctx.sleep(1500);
-      await ctx.probeApi();
-      await ctx.sleep(2500);
-      await ctx.postgres.start();
-    },
+    // The API is asked how it is while Postgres is away.
+    inject: outage((ctx) => ctx.postgres, [1500, 2500]),
   },
   {
     name: 'Temporal restart',
     describe: () => 'the Temporal dev server (SQLite file) killed mid-run, started again 3 s later',
     runs: { full: 10, short: 0 },
     flow: 'layers',
-    async inject(ctx) {
-      await ctx.sleep(2000);
-      await ctx.temporal.kill();
-      await ctx.sleep(3000);
-      await ctx.temporal.start();
-    },
+    inject: outage((ctx) => ctx.temporal, [3000]),
   },
   {
     name: 'API restart',
     describe: () => 'the API killed (SIGKILL) while every run is streamed, started again 1 s later',
     runs: { full: 10, short: 0 },
     flow: 'layers',
-    async inject(ctx) {
-      await ctx.sleep(2000);
-      await ctx.api.stop('SIGKILL');
-      await ctx.sleep(1000);
-      await ctx.api.start();
-    },
+    inject: outage((ctx) => ({ kill: () => ctx.api.stop('SIGKILL'), start: () => ctx.api.start() }), [1000]),
   },
   {
     name: 'NUL bytes',

@@ -1,6 +1,6 @@
 import type { Problem } from '../flow/index.js';
 import { displayName, type LangflowExport } from './export.js';
-import { toNodeId } from './convert.js';
+import { toNodeId } from './graph.js';
 
 export type LangflowTweaks = Record<string, unknown>;
 

@@ -9,7 +9,10 @@ import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { startFakeOpenAI, type FakeChatRequest, type FakeReply } from '../helpers/fake-openai.js';
 
 // The Langflow starter projects in shared/, beside this checkout (as CI lays it out).
-const SHARED = fileURLToPath(new URL('../../../shared/langflow/', import.meta.url));
+// LANGFLOW_STARTERS_DIR points elsewhere (e.g. from a git worktree, where ../shared is not beside the checkout).
+const SHARED = process.env.LANGFLOW_STARTERS_DIR
+  ? `${process.env.LANGFLOW_STARTERS_DIR.replace(/\/$/, '')}/`
+  : fileURLToPath(new URL('../../../shared/langflow/', import.meta.url));
 const load = (file: string) => JSON.parse(readFileSync(`${SHARED}${file}`, 'utf8'));
 const own = (file: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/langflow/${file}`, import.meta.url), 'utf8'));

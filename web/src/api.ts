@@ -1,4 +1,5 @@
 /** The API client of the page: same origin, the API key from sessionStorage on every request. */
+import type { NodeState, RunState, RunStatus } from '../../flow/run-types';
 
 const KEY_STORAGE = 'tempoflow.apiKey';
 const listeners = new Set<() => void>();
@@ -82,9 +83,7 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export type NodeStatus =
-  'pending' | 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
-export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type { NodeStatus, RunStatus } from '../../flow/run-types';
 
 export interface FlowNode {
   id: string;
@@ -127,24 +126,10 @@ export interface RunSummary {
   startedAt: string;
   closedAt: string | null;
 }
-export interface RunNodeState {
-  status: NodeStatus;
-  attempts: number;
-  output?: unknown;
-  error?: { message: string; type?: string };
-  reused?: boolean;
-  startedAt?: string;
-  endedAt?: string;
-}
-export interface RunView {
-  runId: string;
-  flowId: string;
-  flowName: string;
-  flowVersion: number;
-  status: RunStatus;
-  nodes: Record<string, RunNodeState>;
-  outputs: Record<string, unknown>;
-  error?: { message: string; type?: string; nodeId?: string };
+/** A node's state as the API reports it (the workflow's state query). */
+export type RunNodeState = NodeState;
+/** A run as `GET /runs/:id` answers it: the workflow's state plus where it came from and links. */
+export interface RunView extends RunState {
   origin?: string;
   links: { self: string; events: string; temporalUi: string };
 }

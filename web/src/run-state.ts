@@ -1,3 +1,4 @@
+import { NODE_STATUS_BY_EVENT } from '../../flow/run-types';
 import type { NodeStatus, RunStatus } from './api';
 import type { RunEvent } from './sse';
 
@@ -40,15 +41,6 @@ export function emptyPicture(nodeIds: string[]): RunPicture {
   };
 }
 
-const NODE_STATUS: Record<string, NodeStatus> = {
-  'node.started': 'running',
-  'node.retrying': 'retrying',
-  'node.completed': 'completed',
-  'node.failed': 'failed',
-  'node.skipped': 'skipped',
-  'node.waiting': 'waiting',
-  'node.cancelled': 'cancelled',
-};
 const FINAL: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
 
 /**
@@ -82,7 +74,7 @@ export function applyEvents(picture: RunPicture, events: RunEvent[]): RunPicture
       // Tokens show as text, not as one event each.
       events: e.type === 'node.token' ? prev.events : [...prev.events.slice(-(MAX_EVENTS_PER_NODE - 1)), e],
     };
-    const status = NODE_STATUS[e.type];
+    const status = NODE_STATUS_BY_EVENT[e.type];
     if (status && !(FINAL.has(prev.status) && status === 'running' && prev.attempt >= (e.attempt ?? 0))) {
       node.status = status;
     }

@@ -1,15 +1,14 @@
 import type { NodeStatus } from './api';
 
-export const STATUSES: { status: NodeStatus; label: string }[] = [
-  { status: 'pending', label: 'pending' },
-  { status: 'running', label: 'running' },
-  { status: 'retrying', label: 'retrying' },
-  { status: 'waiting', label: 'waiting' },
-  { status: 'completed', label: 'completed' },
-  { status: 'failed', label: 'failed' },
-  { status: 'skipped', label: 'skipped' },
-  { status: 'cancelled', label: 'cancelled' },
-];
+/** The node statuses in the order the legend shows them. */
+export const STATUSES: { status: NodeStatus; label: string }[] = (
+  ['pending', 'running', 'retrying', 'waiting', 'completed', 'failed', 'skipped', 'cancelled'] as const
+).map((status) => ({ status, label: status }));
+
+const CLOSED = new Set(['completed', 'failed', 'cancelled']);
+
+/** A run that has ended: completed, failed or cancelled. */
+export const isClosed = (status: string): boolean => CLOSED.has(status);
 
 export function formatDuration(ms: number): string {
   if (!(ms >= 0)) return '';

@@ -1,5 +1,5 @@
 import { api, type FlowSummary, type RunSummary } from '../api';
-import { ErrorBox, StatusPill, useLoad } from '../common';
+import { ErrorBox, StatusPill, TableHead, useLoad } from '../common';
 import { Link } from '../router';
 import { formatTime } from '../status';
 
@@ -37,16 +37,7 @@ export function FlowsPage() {
       )}
       {value && value.length > 0 && (
         <table className="tf-table" data-testid="flows">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Description</th>
-              <th>Version</th>
-              <th>Nodes</th>
-              <th>Last runs</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Description', 'Version', 'Nodes', 'Last runs', 'Updated']} />
           <tbody>
             {value.map((f) => (
               <tr key={f.id} data-flow={f.name}>

@@ -1,5 +1,5 @@
 import { api, type FlowSummary, type RunSummary } from '../api';
-import { ErrorBox, StatusPill, useLoad } from '../common';
+import { ErrorBox, StatusPill, TableHead, useLoad } from '../common';
 import { Link, navigate } from '../router';
 import { formatDuration, formatTime } from '../status';
 
@@ -66,15 +66,7 @@ export function RunsPage({ search }: { search: URLSearchParams }) {
       {runs.value && runs.value.runs.length === 0 && <p className="tf-empty">No runs match.</p>}
       {runs.value && runs.value.runs.length > 0 && (
         <table className="tf-table" data-testid="runs">
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Flow</th>
-              <th>Status</th>
-              <th>Started</th>
-              <th>Duration</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Run', 'Flow', 'Status', 'Started', 'Duration']} />
           <tbody>
             {runs.value.runs.map((r) => (
               <tr key={r.runId} data-run={r.runId}>
