@@ -124,3 +124,10 @@ export class NodeContext {
     };
   }
 }
+
+/** Runs one node of its kind with its effective params: its output and the attempt that made it. */
+export type NodeKindExecutor = (
+  ctx: NodeContext,
+  node: NodeDef,
+  params: Record<string, unknown>,
+) => Promise<NodeActivityResult>;

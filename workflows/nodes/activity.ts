@@ -1,10 +1,10 @@
 import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
-import type { NodeActivityInput, NodeActivityResult, NodeDef } from '../../flow/index.js';
+import type { NodeActivityInput, NodeActivityResult } from '../../flow/index.js';
 import type { Activities } from '../../activities/index.js';
 import { DEFAULT_RETRY, nodeActivityOptions } from '../activity-options.js';
 import { WORKFLOW_ERRORS } from '../definitions.js';
 import { workerLostAttempt } from '../failures.js';
-import type { NodeContext } from '../node-context.js';
+import type { NodeKindExecutor } from '../node-context.js';
 
 /** Attempts of one node lost with their worker before the node fails (they do not spend its retries). */
 export const WORKER_LOST_MAX = 25;
@@ -15,11 +15,7 @@ export const WORKER_LOST_MAX = 25;
  * here, and the node is scheduled again with the attempts its own errors spent so far: a lost
  * worker never spends `maximumAttempts`. At most WORKER_LOST_MAX attempts of a node may be lost.
  */
-export async function runActivityNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
   const maximum = node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts;
   const input = ctx.activityInput(node, params);
   let attemptBase = 0;
@@ -60,4 +56,4 @@ export async function runActivityNode(
       });
     }
   }
-}
+};

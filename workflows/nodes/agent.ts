@@ -1,16 +1,12 @@
 import { executeChild } from '@temporalio/workflow';
-import { DEFAULT_PRIORITY, type NodeActivityResult, type NodeDef, type RunAgentInput } from '../../flow/index.js';
-import type { NodeContext } from '../node-context.js';
+import { DEFAULT_PRIORITY, type RunAgentInput } from '../../flow/index.js';
+import type { NodeKindExecutor } from '../node-context.js';
 
 /**
  * `agent`: its tool-calling loop runs as a child runAgent (its own bounded history); tools and the
  * API key are passed unresolved and resolve in its activities. Output: the agent's answer.
  */
-export async function runAgentNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runAgentNode: NodeKindExecutor = async (ctx, node, params) => {
   const { run } = ctx;
   const { tools, apiKey, ...rest } = params;
   const resolved = await ctx.resolveForWorkflow(node, rest);
@@ -38,4 +34,4 @@ export async function runAgentNode(
     priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
   });
   return ctx.completed(node, output);
-}
+};

@@ -1,17 +1,12 @@
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
 import { WORKFLOW_ERRORS } from '../definitions.js';
-import type { NodeContext } from '../node-context.js';
+import type { NodeKindExecutor } from '../node-context.js';
 
 /**
  * `approval`: the node waits (status `waiting`, event `node.waiting`) until the approve update
  * decides it, or fails with `ApprovalTimedOut` after `timeout`. Output: the decision.
  */
-export async function runApprovalNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runApprovalNode: NodeKindExecutor = async (ctx, node, params) => {
   const decisions = ctx.run.decisions;
   if (!decisions)
     throw ApplicationFailure.nonRetryable(
@@ -36,4 +31,4 @@ export async function runApprovalNode(
     );
   const decision = decisions.get(node.id)!;
   return ctx.completed(node, decision, { approved: decision.approved });
-}
+};

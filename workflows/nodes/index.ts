@@ -1,5 +1,5 @@
 import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
-import type { NodeContext } from '../node-context.js';
+import type { NodeContext, NodeKindExecutor } from '../node-context.js';
 import { runActivityNode } from './activity.js';
 import { runAgentNode } from './agent.js';
 import { runApprovalNode } from './approval.js';
@@ -10,30 +10,23 @@ import { runSubflowNode } from './subflow.js';
 
 export { WORKER_LOST_MAX } from './activity.js';
 
+/** The node kinds the workflow runs itself (every other kind is its activity: runActivityNode). */
+const IN_WORKFLOW = new Map<string, NodeKindExecutor>([
+  ['input', runInputNode],
+  ['output', runOutputOrTemplateNode],
+  ['template', runOutputOrTemplateNode],
+  ['delay', runDelayNode],
+  ['approval', runApprovalNode],
+  ['subflow', runSubflowNode],
+  ['loop', runLoopNode],
+  ['agent', runAgentNode],
+]);
+
 /**
- * Runs one node with its effective params: the kinds the workflow runs itself have their own
- * executor; every other kind is its activity. Returns each executor's promise as it is (no wrapper:
- * an extra promise step would reorder the commands of nodes that settle in the same activation).
+ * Runs one node with its effective params. Returns the executor's promise as it is: one more
+ * promise step would reorder the commands of nodes that settle in the same activation.
  */
 export function executeNode(ctx: NodeContext, node: NodeDef): Promise<NodeActivityResult> {
   const params = ctx.params.effective(node);
-  switch (node.type) {
-    case 'input':
-      return runInputNode(ctx, node, params);
-    case 'output':
-    case 'template':
-      return runOutputOrTemplateNode(ctx, node, params);
-    case 'delay':
-      return runDelayNode(ctx, node, params);
-    case 'approval':
-      return runApprovalNode(ctx, node, params);
-    case 'subflow':
-      return runSubflowNode(ctx, node, params);
-    case 'loop':
-      return runLoopNode(ctx, node, params);
-    case 'agent':
-      return runAgentNode(ctx, node, params);
-    default:
-      return runActivityNode(ctx, node, params);
-  }
+  return (IN_WORKFLOW.get(node.type) ?? runActivityNode)(ctx, node, params);
 }

@@ -1,28 +1,19 @@
-import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
-import type { NodeContext } from '../node-context.js';
+import type { NodeKindExecutor } from '../node-context.js';
 import { runActivityNode } from './activity.js';
 
 /** `input`: the run's input of that name (or all inputs), else the node's default. Runs in the workflow. */
-export function runInputNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runInputNode: NodeKindExecutor = (ctx, node, params) => {
   const name = typeof params.name === 'string' ? params.name : undefined;
   const value = name === undefined ? ctx.run.inputs : ctx.run.inputs[name];
   ctx.started(node);
   return Promise.resolve(ctx.completed(node, value === undefined ? (params.default ?? null) : value));
-}
+};
 
 /**
  * `output` and `template`: computed in the workflow when every value they name is in history,
  * else by their activity (which resolves secrets and stored values).
  */
-export function runOutputOrTemplateNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runOutputOrTemplateNode: NodeKindExecutor = (ctx, node, params) => {
   const inline = ctx.resolveInline(params);
   if (!inline.ok) return runActivityNode(ctx, node, params);
   ctx.started(node);
@@ -31,4 +22,4 @@ export function runOutputOrTemplateNode(
       ? String((inline.value as { template?: unknown }).template ?? '')
       : ((inline.value as { value?: unknown }).value ?? null);
   return Promise.resolve(ctx.completed(node, output));
-}
+};

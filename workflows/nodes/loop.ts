@@ -1,14 +1,8 @@
 import { executeChild, proxyActivities } from '@temporalio/workflow';
-import {
-  DEFAULT_PRIORITY,
-  type GraphDef,
-  type NodeActivityResult,
-  type NodeDef,
-  type RunLoopInput,
-} from '../../flow/index.js';
+import { DEFAULT_PRIORITY, type GraphDef, type RunLoopInput } from '../../flow/index.js';
 import type { Activities } from '../../activities/index.js';
 import { helperActivityOptions } from '../activity-options.js';
-import type { NodeContext } from '../node-context.js';
+import type { NodeKindExecutor } from '../node-context.js';
 
 /**
  * `loop`: runs its body once per item in a child runLoop (workflow id
@@ -16,11 +10,7 @@ import type { NodeContext } from '../node-context.js';
  * enter history; items that live in a blob are counted by an activity and read by the children.
  * Output: each item's outputs, in item order.
  */
-export async function runLoopNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runLoopNode: NodeKindExecutor = async (ctx, node, params) => {
   const { run } = ctx;
   const { body: rawBody, ...rest } = params;
   const resolved = await ctx.resolveForWorkflow(node, rest);
@@ -62,4 +52,4 @@ export async function runLoopNode(
           priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
         });
   return ctx.completed(node, output, { items: count });
-}
+};

@@ -1,13 +1,7 @@
 import { executeChild } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import {
-  DEFAULT_PRIORITY,
-  type NodeActivityResult,
-  type NodeDef,
-  type RunFlowInput,
-  type RunState,
-} from '../../flow/index.js';
-import type { NodeContext } from '../node-context.js';
+import { DEFAULT_PRIORITY, type RunFlowInput, type RunState } from '../../flow/index.js';
+import type { NodeKindExecutor } from '../node-context.js';
 
 const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
 const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
@@ -17,11 +11,7 @@ const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType
  * `subflow`: runs a pinned flow as a child runFlow (workflow id `run-<runId>.<nodeId>`), with its
  * own events, state and search attributes. Output: the child's outputs.
  */
-export async function runSubflowNode(
-  ctx: NodeContext,
-  node: NodeDef,
-  params: Record<string, unknown>,
-): Promise<NodeActivityResult> {
+export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
   const { run } = ctx;
   const resolved = ctx.checkParams(node, await ctx.resolveForWorkflow(node, params));
   const flow = ctx.pinned(String(resolved.flow), node.id);
@@ -52,4 +42,4 @@ export async function runSubflowNode(
     priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
   });
   return ctx.completed(node, (result as RunState).outputs);
-}
+};
