@@ -13,6 +13,7 @@ import type {
 } from '../../flow/index.js';
 import { cachedWorkflowBundle } from '../../worker/index.js';
 import type { runFlow } from '../../workflows/index.js';
+import { startTestServer, type RunningTestServer } from './test-server.js';
 
 /** What a stub node activity does with one call; the harness adds the attempt. */
 export type StubNode = (input: NodeActivityInput, attempt: number) => Promise<unknown> | unknown;
@@ -32,13 +33,15 @@ export class WorkflowHarness {
   private running: Promise<void> | undefined;
   readonly taskQueue = 'workflow-tests';
 
-  private constructor(readonly env: TestWorkflowEnvironment) {}
+  private constructor(
+    private readonly server: RunningTestServer,
+    readonly env: TestWorkflowEnvironment,
+  ) {}
 
   static async start(): Promise<WorkflowHarness> {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
-    });
-    const harness = new WorkflowHarness(env);
+    const server = await startTestServer(inject('testServerPath'));
+    const harness = new WorkflowHarness(server, await timeSkippingEnvironment(server.address));
+    const { env } = harness;
     const { codePath } = await cachedWorkflowBundle(process.env.DATA_DIR ?? '.data');
     harness.worker = await Worker.create({
       connection: env.nativeConnection,
@@ -101,9 +104,44 @@ export class WorkflowHarness {
     return (this.events.get(runId) ?? []).map((e) => (e.nodeId ? `${e.type}:${e.nodeId}` : e.type));
   }
 
+  /** The server's clock, which time skipping moves ahead. */
+  currentTimeMs(): Promise<number> {
+    return this.env.currentTimeMs();
+  }
+
   async stop(): Promise<void> {
     this.worker?.shutdown();
     await this.running;
     await this.env.teardown();
+    await this.server.stop();
   }
+}
+
+/**
+ * The SDK's time-skipping environment on a test server that is already running. The public
+ * `createTimeSkipping` starts the server itself and gives it 5 s to listen, which a JVM on a busy
+ * two-core machine can miss; `create` (private in 1.24) is what it calls after starting one. When
+ * an SDK upgrade removes it, this fails here, saying so.
+ */
+async function timeSkippingEnvironment(address: string): Promise<TestWorkflowEnvironment> {
+  const sdk = TestWorkflowEnvironment as unknown as {
+    create?: (options: {
+      server: { type: 'existing' };
+      address: string;
+      namespace: string;
+      supportsTimeSkipping: boolean;
+      connectionOptions: object;
+    }) => Promise<TestWorkflowEnvironment>;
+  };
+  if (typeof sdk.create !== 'function')
+    throw new Error(
+      '@temporalio/testing no longer has TestWorkflowEnvironment.create: update test/workflow/harness.ts',
+    );
+  return sdk.create({
+    server: { type: 'existing' },
+    address,
+    namespace: 'default',
+    supportsTimeSkipping: true,
+    connectionOptions: {},
+  });
 }

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -94,4 +95,64 @@ export async function provisionTestServer(env: NodeJS.ProcessEnv = process.env):
   );
   if (!usable(launcher, classpathFile)) throw new Error(`Maven wrote no usable classpath to ${classpathFile}`);
   return launcher;
+}
+
+/** A running test server: its address, and how to stop it. */
+export interface RunningTestServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts the test server and waits until it listens. The SDK's own launcher gives a server 5 s, and
+ * a JVM on a busy two-core machine can take longer than that, so the tests start it themselves.
+ */
+export async function startTestServer(executable: string, timeoutMs = 120_000): Promise<RunningTestServer> {
+  const port = await freePort();
+  const child = spawn(executable, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  const stop = async () => {
+    if (exited !== undefined) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!(await accepts(port))) {
+    if (exited !== undefined)
+      throw new Error(`the Temporal test server exited (code ${exited}) before it listened: ${stderr}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `the Temporal test server did not listen on port ${port} within ${timeoutMs / 1000} s: ${stderr}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { address: `127.0.0.1:${port}`, stop };
 }
