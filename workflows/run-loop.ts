@@ -73,7 +73,7 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
         priority: input.priority,
         fairnessKey: input.fairnessKey,
         outbox: quiet,
-        itemIndex: index,
+        loopItem: index,
       });
       const result = await run.run();
       if (result.status !== 'completed') {

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const CONFIGS = ['vitest.config.unit.ts', 'vitest.config.integration.ts'];
+const CONFIGS = ['vitest.config.unit.ts', 'vitest.config.workflow.ts', 'vitest.config.integration.ts'];
 
 let broken = 0;
 for (const config of CONFIGS) {

@@ -1,0 +1,37 @@
+import { executeChild } from '@temporalio/workflow';
+import { DEFAULT_PRIORITY, type RunAgentInput } from '../../flow/index.js';
+import type { NodeKindExecutor } from '../node-context.js';
+
+/**
+ * `agent`: its tool-calling loop runs as a child runAgent (its own bounded history); tools and the
+ * API key are passed unresolved and resolve in its activities. Output: the agent's answer.
+ */
+export const runAgentNode: NodeKindExecutor = async (ctx, node, params) => {
+  const { run } = ctx;
+  const { tools, apiKey, ...rest } = params;
+  const resolved = await ctx.resolveForWorkflow(node, rest);
+  ctx.started(node);
+  const output = await executeChild('runAgent', {
+    workflowId: `agent-${ctx.childPrefix(node)}`,
+    args: [
+      {
+        runId: run.runId,
+        nodeId: node.id,
+        itemIndex: run.loopItem,
+        quiet: ctx.isLoopItem,
+        params: {
+          ...resolved,
+          ...(tools ? { tools } : {}),
+          ...(apiKey ? { apiKey } : {}),
+        } as RunAgentInput['params'],
+        retry: node.retry,
+        timeout: node.timeout,
+        priority: node.priority,
+        fairnessKey: run.fairnessKey,
+      } satisfies RunAgentInput,
+    ],
+    staticSummary: `${node.id} · agent`,
+    priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
+  });
+  return ctx.completed(node, output);
+};

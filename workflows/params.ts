@@ -1,0 +1,82 @@
+import {
+  ancestors,
+  findPlaceholders,
+  getPath,
+  isBlobRef,
+  resolvePlaceholders,
+  type EdgeDef,
+  type EdgeState,
+  type Graph,
+  type Lookup,
+  type NodeDef,
+} from '../flow/index.js';
+
+/** What param resolution reads from the run: its inputs, the settled outputs, and which edges are live. */
+export interface ParamSources {
+  graph: Graph;
+  inputs: Record<string, unknown>;
+  outputs: ReadonlyMap<string, unknown>;
+  edgeState(edge: EdgeDef): EdgeState;
+}
+
+export type InlineResolution = { ok: true; value: Record<string, unknown> } | { ok: false };
+
+/**
+ * A node's params as the workflow sees them. Placeholders resolve here only when every value they
+ * name is in history (`inputs` and node outputs); secrets and blob-stored values resolve inside
+ * activities, which get the `scope` of values the params may name.
+ */
+export class NodeParams {
+  private readonly ancestorCache = new Map<string, Set<string>>();
+
+  constructor(private readonly sources: ParamSources) {}
+
+  /** Params with `targetHandle` edges filled in as whole placeholders (so values keep their type). */
+  effective(node: NodeDef): Record<string, unknown> {
+    const params: Record<string, unknown> = { ...(node.params ?? {}) };
+    for (const edge of this.sources.graph.incoming.get(node.id)!) {
+      if (edge.targetHandle && this.sources.edgeState(edge) === 'live')
+        params[edge.targetHandle] = `{{${edge.source}}}`;
+    }
+    return params;
+  }
+
+  /** Resolves in the workflow, scheduling nothing; `ok: false` when a value lives outside history. */
+  resolveInline(params: Record<string, unknown>): InlineResolution {
+    try {
+      return { ok: true, value: resolvePlaceholders(params, this.lookup) as Record<string, unknown> };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /** The values an activity needs to resolve `params`: `inputs` and the outputs of the nodes they name. */
+  scope(node: NodeDef, params: Record<string, unknown>): Record<string, unknown> {
+    const roots = new Set(findPlaceholders(params).map((r) => r.root));
+    if (node.type === 'transform' || node.type === 'condition') {
+      const expression = String(params.expression ?? '');
+      for (const id of this.ancestorsOf(node.id)) if (expression.includes(id)) roots.add(id);
+    }
+    const scope: Record<string, unknown> = { inputs: this.sources.inputs };
+    for (const root of roots) if (this.sources.outputs.has(root)) scope[root] = this.sources.outputs.get(root);
+    return scope;
+  }
+
+  private readonly lookup: Lookup = ({ root, path }) => {
+    if (root === 'secrets') return { found: false, reason: 'secrets resolve only inside activities' };
+    let value: unknown = root === 'inputs' ? this.sources.inputs : this.sources.outputs.get(root);
+    if (root !== 'inputs' && !this.sources.outputs.has(root)) return { found: true, value: undefined };
+    for (const key of path) {
+      if (isBlobRef(value)) return { found: false, reason: 'value is stored outside history' };
+      value = getPath(value, [key]);
+    }
+    if (isBlobRef(value)) return { found: false, reason: 'value is stored outside history' };
+    return { found: true, value };
+  };
+
+  private ancestorsOf(id: string): Set<string> {
+    let set = this.ancestorCache.get(id);
+    if (!set) this.ancestorCache.set(id, (set = ancestors(this.sources.graph, id)));
+    return set;
+  }
+}
