@@ -35,6 +35,10 @@ export const NODE_ERRORS = {
   UnknownFlow: { retryable: false, when: 'the named flow (or version) is not stored' },
   NodeFailed: { retryable: false, when: 'the child run failed (its error names the node)' },
   WorkerLost: { retryable: false, when: 'the workers running its attempts were lost too many times' },
+  Timeout: {
+    retryable: true,
+    when: "an attempt ran longer than the node's `timeout` (reported once no attempt is left)",
+  },
 } as const satisfies Record<string, NodeErrorInfo>;
 
 export type NodeErrorType = keyof typeof NODE_ERRORS;
@@ -54,4 +58,4 @@ export const OUTBOUND_ERRORS = [
 ] as const satisfies readonly NodeErrorType[];
 
 /** What every node run by an activity may also fail with: the workflow gives up on an attempt lost again and again. */
-export const ACTIVITY_ERRORS = ['WorkerLost'] as const satisfies readonly NodeErrorType[];
+export const ACTIVITY_ERRORS = ['WorkerLost', 'Timeout'] as const satisfies readonly NodeErrorType[];
