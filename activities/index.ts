@@ -19,16 +19,9 @@ import {
   type NodeType,
   type RunState,
 } from '../flow/index.js';
-import {
-  derefDeep,
-  isTransientDbError,
-  loadBlob,
-  recordNodeAttempt,
-  storeIfLarge,
-  EventWriter,
-  type Logger,
-  type Sql,
-} from '../lib/index.js';
+import { derefDeep, loadBlob, storeIfLarge } from '../runs/index.js';
+import { isTransientDbError, recordNodeAttempt, type Logger, type Sql } from '../infra/index.js';
+import { EventWriter } from '../events/index.js';
 import { createNetGuard } from './net-guard.js';
 import { expressionSandbox } from './expression-sandbox.js';
 import type { NodeContext } from './node-context.js';
@@ -44,7 +37,7 @@ import { transform } from './nodes/transform.js';
 import { createStreamMasker, loadSecrets, maskSecrets, safeMessage } from './secrets.js';
 import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 
-export { checkJsonata } from './expression-check.js';
+export { checkJsonata } from '../flow/expression-check.js';
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
 

@@ -1,4 +1,4 @@
-import type { Logger, Sql } from '../lib/index.js';
+import type { Logger, Sql } from '../infra/index.js';
 
 /** Any fixed number: the advisory lock that lets one API process prune at a time. */
 const RETENTION_LOCK = 7_361_001;

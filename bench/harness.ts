@@ -5,8 +5,9 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../api/index.js';
-import { startScratchServices } from '../lib/dev/services.js';
-import { createSql, connectClient, createSseParser, type Sql } from '../lib/index.js';
+import { startScratchServices } from '../dev/services.js';
+import { createSql, connectClient, type Sql } from '../infra/index.js';
+import { createSseParser } from '../events/index.js';
 import { createWorker } from '../worker/index.js';
 import type { BenchFlow } from './flows.js';
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { findTemporalCli } from '../lib/index.js';
+import { findTemporalCli } from '../dev/temporal-dev-server.js';
 import { startBench } from './harness.js';
 import type { Row } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';

@@ -2,8 +2,9 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createSseParser, createSql, freePort, migrate } from '../lib/index.js';
-import { cachedWorkflowBundle } from '../worker/index.js';
+import { createSseParser } from '../events/index.js';
+import { createSql, freePort, migrate } from '../infra/index.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
 import { RoleProcess, sleep, startPostgres, startTemporal } from './services.js';
 
 export type Profile = 'full' | 'short';

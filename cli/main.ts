@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { NODE_STATUS_BY_EVENT } from '../flow/index.js';
-import { parseApiKeys } from '../lib/index.js';
+import { parseApiKeys } from '../infra/index.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { renderNodeTable } from './render.js';
 
@@ -197,7 +197,7 @@ program
   .action(async (target: string) => {
     let result: { deterministic: boolean; error?: string };
     if (existsSync(target)) {
-      const { createReplayer } = await import('../worker/index.js');
+      const { createReplayer } = await import('../bundle/index.js');
       result = await createReplayer()(readFileSync(target, 'utf8'), target);
     } else {
       result = await api.request('POST', `/api/v1/runs/${target}/replay`);

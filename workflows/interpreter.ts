@@ -14,6 +14,9 @@ import {
 } from '@temporalio/workflow';
 import {
   DEFAULT_PRIORITY,
+  FLOW_ID_KEY as FLOW_ID,
+  FLOW_NAME_KEY as FLOW_NAME,
+  FLOW_VERSION_KEY as FLOW_VERSION,
   ancestors,
   buildGraph,
   checkResolvedParams,
@@ -40,7 +43,7 @@ import {
   type RunState,
   type RunAgentInput,
 } from '../flow/index.js';
-import { defineSearchAttributeKey, SearchAttributeType, TimeoutType } from '@temporalio/common';
+import { TimeoutType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import type { Outbox } from './outbox.js';
@@ -74,9 +77,6 @@ type Lookup = (
 ) => { found: true; value: unknown } | { found: false; reason: string };
 
 const DEFAULT_TIMEOUT = '10m';
-const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
-const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
-const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
 const DEFAULT_RETRY = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
 /** Every node activity heartbeats (the shared activity middleware); this long without one means its worker is gone. */
 const NODE_HEARTBEAT_TIMEOUT = '10s';

@@ -10,7 +10,7 @@ import {
   type AgentUsage,
   type EventDraft,
 } from '../../flow/index.js';
-import type { Logger, Sql } from '../../lib/index.js';
+import type { Logger, Sql } from '../../infra/index.js';
 import { createNetGuard } from '../net-guard.js';
 import type { NodeContext } from '../node-context.js';
 import { createStreamMasker, loadSecrets, maskSecrets } from '../secrets.js';

@@ -8,8 +8,9 @@ import {
   type LangflowExport,
 } from '../../langflow/index.js';
 import { TERMINAL_RUN_EVENTS, type EventType, type FlowDefinition, type Tweaks } from '../../flow/index.js';
-import type { Sql, StoredEvent } from '../../lib/index.js';
-import type { EventHub } from '../event-hub.js';
+import type { Sql } from '../../infra/index.js';
+import type { StoredEvent } from '../../events/index.js';
+import type { EventHub } from '../../events/index.js';
 import { checkDefinition, createFlow, getFlow, updateFlow, type FlowRecord } from '../flow-store.js';
 import { HttpError, notFound } from '../http-error.js';
 import type { RunService, RunView } from '../run-service.js';

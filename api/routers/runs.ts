@@ -1,14 +1,14 @@
 import { Router, type Response } from 'express';
-import type { Sql } from '../../lib/index.js';
-import type { EventHub } from '../event-hub.js';
+import type { Sql } from '../../infra/index.js';
+import type { EventHub } from '../../events/index.js';
 import { HttpError, notFound } from '../http-error.js';
 import { keyNameOf } from '../auth.js';
 import type { RunService } from '../run-service.js';
-import type { ReplayResult } from '../../worker/index.js';
+import type { ReplayResult } from '../../bundle/index.js';
 
 export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
 import { lastEventIdOf, streamRunEvents, type StreamGate } from '../sse.js';
-import { TERMINAL_RUN_EVENTS } from '../../flow/index.js';
+import { TERMINAL_RUN_EVENTS, workflowIdOf } from '../../flow/index.js';
 import { parseBody } from '../validation.js';
 import { approvalSchema, listRunsSchema, rerunSchema } from '../schemas.js';
 
@@ -75,7 +75,7 @@ export function runsRouter(
 
   router.post('/:runId/replay', async (req, res) => {
     const json = await runs.history(req.params.runId);
-    res.json(await replay(json, `run-${req.params.runId}`));
+    res.json(await replay(json, workflowIdOf(req.params.runId)));
   });
 
   router.post('/:runId/rerun', async (req, res) => {

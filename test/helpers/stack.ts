@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/index.js';
-import { createSql, type Sql, connectClient } from '../../lib/index.js';
+import { createSql, type Sql, connectClient } from '../../infra/index.js';
 import { createWorker } from '../../worker/index.js';
 import type { Client } from '@temporalio/client';
 

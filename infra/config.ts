@@ -14,6 +14,14 @@ const csv = z
 /** The embedded Postgres that `npm run dev` starts; every process uses it when DATABASE_URL is unset. */
 export const EMBEDDED_DATABASE_URL = 'postgres://tempoflow:tempoflow@127.0.0.1:54329/tempoflow';
 
+/** What a worker runs at once, caches and waits for at shutdown, unless the environment says otherwise. */
+export const WORKER_DEFAULTS = {
+  WORKER_MAX_ACTIVITIES: 200,
+  WORKER_MAX_WORKFLOW_TASKS: 40,
+  WORKER_SHUTDOWN_GRACE: '30s',
+  WORKER_MAX_CACHED_WORKFLOWS: 500,
+} as const;
+
 export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -35,10 +43,10 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
-  WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().default(200),
-  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
-  WORKER_SHUTDOWN_GRACE: z.string().default('30s'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().default(WORKER_DEFAULTS.WORKER_MAX_ACTIVITIES),
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS),
+  WORKER_SHUTDOWN_GRACE: z.string().default(WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS),
   RETENTION_DAYS: z.coerce.number().min(0).default(30),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),
@@ -48,7 +56,7 @@ export const configSchema = z.object({
   /** GET /metrics of the worker (its own series and the Temporal SDK's); off when unset. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
-  /** OTLP/HTTP collector for traces (lib/telemetry.ts reads it and the other OTEL_* variables); off when empty. */
+  /** OTLP/HTTP collector for traces (infra/telemetry.ts reads it and the other OTEL_* variables); off when empty. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isBlobRef, type BlobRef } from '../flow/index.js';
-import type { Sql } from './sql.js';
-import { fromStorable, toStorable } from './storable.js';
+import { fromStorable, toStorable } from '../events/storable.js';
+import type { Sql } from '../infra/index.js';
 
 export class BlobMissingError extends Error {
   override name = 'BlobMissingError';

@@ -1,4 +1,5 @@
-import { EVENTS_CHANNEL, readEvents, type Sql, type StoredEvent } from '../lib/index.js';
+import type { Sql } from '../infra/index.js';
+import { EVENTS_CHANNEL, readEvents, type StoredEvent } from './event-log.js';
 
 /** One open event stream of a run, as the hub sees it. */
 export interface Subscriber {

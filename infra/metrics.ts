@@ -13,72 +13,84 @@ export const workerRegistry = new Registry();
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const counter = <L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) =>
+  new Counter<L>({ name, help, labelNames, registers: [registry] });
+const histogram = <L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  buckets: number[],
+) => new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+const FROM_POSTGRES = 'read from Postgres: every replica counts every run';
+
 export const apiMetrics = {
-  runsStarted: new Counter({
-    name: 'tempoflow_runs_started_total',
-    help: 'Runs started since this API process started, by flow and origin (api, cli, webhook, rerun, schedule, subflow; read from Postgres: every replica counts every run).',
-    labelNames: ['flow', 'origin'] as const,
-    registers: [apiRegistry],
-  }),
-  runsCompleted: new Counter({
-    name: 'tempoflow_runs_completed_total',
-    help: 'Runs that completed since this API process started, by flow (read from Postgres: every replica counts every run).',
-    labelNames: ['flow'] as const,
-    registers: [apiRegistry],
-  }),
-  runsFailed: new Counter({
-    name: 'tempoflow_runs_failed_total',
-    help: 'Runs that failed since this API process started, by flow (read from Postgres: every replica counts every run).',
-    labelNames: ['flow'] as const,
-    registers: [apiRegistry],
-  }),
-  runsCancelled: new Counter({
-    name: 'tempoflow_runs_cancelled_total',
-    help: 'Runs that were cancelled since this API process started, by flow (read from Postgres).',
-    labelNames: ['flow'] as const,
-    registers: [apiRegistry],
-  }),
-  runDuration: new Histogram({
-    name: 'tempoflow_run_duration_seconds',
-    help: 'Start to close of each run that closed since this API process started, by flow and final status.',
-    labelNames: ['flow', 'status'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [apiRegistry],
-  }),
+  runsStarted: counter(
+    apiRegistry,
+    'tempoflow_runs_started_total',
+    `Runs started since this API process started, by flow and origin (api, cli, webhook, rerun, schedule, subflow; ${FROM_POSTGRES}).`,
+    ['flow', 'origin'],
+  ),
+  runsCompleted: counter(
+    apiRegistry,
+    'tempoflow_runs_completed_total',
+    `Runs that completed since this API process started, by flow (${FROM_POSTGRES}).`,
+    ['flow'],
+  ),
+  runsFailed: counter(
+    apiRegistry,
+    'tempoflow_runs_failed_total',
+    `Runs that failed since this API process started, by flow (${FROM_POSTGRES}).`,
+    ['flow'],
+  ),
+  runsCancelled: counter(
+    apiRegistry,
+    'tempoflow_runs_cancelled_total',
+    'Runs that were cancelled since this API process started, by flow (read from Postgres).',
+    ['flow'],
+  ),
+  runDuration: histogram(
+    apiRegistry,
+    'tempoflow_run_duration_seconds',
+    'Start to close of each run that closed since this API process started, by flow and final status.',
+    ['flow', 'status'],
+    DURATION_BUCKETS,
+  ),
   sseClients: new Gauge({
     name: 'tempoflow_sse_clients',
     help: 'Event streams (GET /api/v1/runs/:runId/events) open on this API process.',
     registers: [apiRegistry],
   }),
-  eventLag: new Histogram({
-    name: 'tempoflow_event_lag_seconds',
-    help: 'From an event being written (its ts) to this API process sending it on a live stream.',
-    buckets: LATENCY_BUCKETS,
-    registers: [apiRegistry],
-  }),
-  httpDuration: new Histogram({
-    name: 'tempoflow_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route template and status (event streams: until they end).',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [apiRegistry],
-  }),
+  eventLag: histogram(
+    apiRegistry,
+    'tempoflow_event_lag_seconds',
+    'From an event being written (its ts) to this API process sending it on a live stream.',
+    [],
+    LATENCY_BUCKETS,
+  ),
+  httpDuration: histogram(
+    apiRegistry,
+    'tempoflow_http_request_duration_seconds',
+    'HTTP request latency by method, route template and status (event streams: until they end).',
+    ['method', 'route', 'status'],
+    LATENCY_BUCKETS,
+  ),
 };
 
 export const workerMetrics = {
-  nodeAttempts: new Counter({
-    name: 'tempoflow_node_attempts_total',
-    help: 'Node activity attempts by node type and outcome (completed, retrying, failed, cancelled).',
-    labelNames: ['type', 'outcome'] as const,
-    registers: [workerRegistry],
-  }),
-  nodeDuration: new Histogram({
-    name: 'tempoflow_node_duration_seconds',
-    help: 'Duration of node activity attempts by node type and outcome.',
-    labelNames: ['type', 'outcome'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [workerRegistry],
-  }),
+  nodeAttempts: counter(
+    workerRegistry,
+    'tempoflow_node_attempts_total',
+    'Node activity attempts by node type and outcome (completed, retrying, failed, cancelled).',
+    ['type', 'outcome'],
+  ),
+  nodeDuration: histogram(
+    workerRegistry,
+    'tempoflow_node_duration_seconds',
+    'Duration of node activity attempts by node type and outcome.',
+    ['type', 'outcome'],
+    DURATION_BUCKETS,
+  ),
 };
 
 export type NodeOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';

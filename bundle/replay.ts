@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflows } from './create-worker.js';
+import { bundleWorkflows } from './bundle.js';
 
 export interface ReplayResult {
   deterministic: boolean;

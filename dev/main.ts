@@ -3,16 +3,14 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { loadConfig, parseApiKeys } from '../config.js';
-import { ensureEmbeddedPostgres } from '../embedded-postgres.js';
-import { fatal } from '../fatal.js';
-import { createLogger } from '../logger.js';
-import { checkDatabase, createSql, migrate } from '../sql.js';
-import { ensureTemporalDevServer } from '../temporal-dev-server.js';
+import { checkDatabase, createLogger, createSql, fatal, loadConfig, migrate, parseApiKeys } from '../infra/index.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
+import { ensureEmbeddedPostgres } from './embedded-postgres.js';
+import { ensureTemporalDevServer } from './temporal-dev-server.js';
+import { stopChild } from './stop-child.js';
 import { buildWeb } from './build-web.js';
-import { cachedWorkflowBundle } from '../../worker/bundle.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * `npm run dev`: embedded Postgres, the Temporal dev server (SQLite under .data/), the worker and
@@ -30,7 +28,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('stopping…');
-    await Promise.all(children.map((c) => stopChild(c)));
+    await Promise.all(children.map((c) => stopChild(c, 35_000)));
     for (const stop of stops.reverse()) await stop().catch(() => {});
     process.exit(code);
   };
@@ -108,19 +106,10 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } catch (err) {
-    await Promise.all(children.map((c) => stopChild(c)));
+    await Promise.all(children.map((c) => stopChild(c, 35_000)));
     for (const stop of stops.reverse()) await stop().catch(() => {});
     throw err;
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 35_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {

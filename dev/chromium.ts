@@ -1,6 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
 
-/** The Chromium the browser tests and the web bench drive (lib/provision.ts puts it in CHROMIUM_PATH). */
+/** The Chromium the browser tests and the web bench drive (dev/provision.ts puts it in CHROMIUM_PATH). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Launches Chromium kept off the (closed) network and out of the sandbox it cannot use as root. */

@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { Logger } from './logger.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../flow/index.js';
+import { temporalAnswers, type Logger } from '../infra/index.js';
 import { cachedTemporalCli, onPath, provisionTemporalCli } from './provision.js';
+import { stopChild } from './stop-child.js';
 
-export const SEARCH_ATTRIBUTES = {
-  FlowId: 'Keyword',
-  FlowName: 'Keyword',
-  FlowVersion: 'Int',
-  RerunOf: 'Keyword',
-  RerunFromNode: 'Keyword',
-} as const;
+/** The search attributes as the `temporal` CLI and `deploy/temporal-setup.sh` name them (`FlowId=Keyword`). */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int'> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, k.type === 'INT' ? 'Int' : 'Keyword']),
+);
 
 /** Dynamic config that makes the dev server honour task priority and fairness. */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
@@ -44,7 +43,7 @@ export interface DevServer {
 
 /**
  * `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then one provisioned earlier under `.data/`;
- * undefined when none exists (ensureTemporalDevServer then provisions one: lib/provision.ts).
+ * undefined when none exists (ensureTemporalDevServer then provisions one: dev/provision.ts).
  */
 export function findTemporalCli(cliPath?: string): string | undefined {
   if (cliPath) {
@@ -55,19 +54,6 @@ export function findTemporalCli(cliPath?: string): string | undefined {
   return onPath('temporal') ?? cachedTemporalCli();
 }
 
-export async function temporalAnswers(address: string, namespace: string, timeoutMs = 1500): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-    await connection.workflowService.describeNamespace({ namespace });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => {});
-  }
-}
-
 /** Registers the Tempoflow search attributes on any server; already-registered ones are fine. */
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
@@ -75,7 +61,7 @@ export async function registerSearchAttributes(address: string, namespace: strin
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !customAttributes?.[name]);
     if (missing.length === 0) return;
-    const typeIds = { Keyword: 2, Int: 3 } as const;
+    const typeIds = { Keyword: 2, Int: 3 } as const; // IndexedValueType
     await connection.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, typeIds[type]])),
@@ -133,7 +119,7 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
     }
     if (await temporalAnswers(opts.address, opts.namespace, 1000)) break;
     if (Date.now() > deadline) {
-      await killChild(child);
+      await stopChild(child, 10_000);
       throw new TemporalUnavailableError(`temporal server start-dev did not answer at ${opts.address} within 60 s.`);
     }
   }
@@ -146,18 +132,9 @@ export async function ensureTemporalDevServer(opts: DevServerOptions): Promise<D
     started: true,
     stop: async () => {
       process.off('exit', onExit);
-      await killChild(child);
+      await stopChild(child, 10_000);
     },
   };
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function splitAddress(address: string): [string, string] {

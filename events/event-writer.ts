@@ -1,7 +1,7 @@
 import type { EventDraft, RunState } from '../flow/index.js';
-import { isTransientDbError } from './db-errors.js';
+import { isTransientDbError, type Sql } from '../infra/index.js';
+import { closeRunRow, insertRunRow } from '../runs/run-rows.js';
 import { EVENTS_CHANNEL } from './event-log.js';
-import type { Sql } from './sql.js';
 import { toStorable } from './storable.js';
 
 interface Request {
@@ -151,18 +151,16 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
         workflowId?: string;
       };
       if (!s.flowId || !s.flowName || !s.flowVersion) continue;
-      await tx`
-        INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, origin)
-        VALUES (${runId}, ${s.workflowId ?? `run-${runId}`}, ${s.flowId}, ${s.flowName}, ${s.flowVersion}, 'running', ${s.origin ?? 'api'})
-        ON CONFLICT (run_id) DO NOTHING`;
+      await insertRunRow(tx, {
+        runId,
+        workflowId: s.workflowId,
+        flowId: s.flowId,
+        flowName: s.flowName,
+        flowVersion: s.flowVersion,
+        origin: s.origin ?? 'api',
+      });
     }
-    for (const [runId, { final }] of byRun) {
-      if (!final) continue;
-      await tx`
-        INSERT INTO runs (run_id, workflow_id, flow_id, flow_name, flow_version, status, state, closed_at)
-        VALUES (${runId}, ${`run-${runId}`}, ${final.flowId}, ${final.flowName}, ${final.flowVersion}, ${final.status}, ${tx.json(toStorable(final) as never)}, now())
-        ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, closed_at = now()`;
-    }
+    for (const [runId, { final }] of byRun) if (final) await closeRunRow(tx, runId, final);
   });
 }
 

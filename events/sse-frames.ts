@@ -1,3 +1,10 @@
+import type { StoredEvent } from './event-log.js';
+
+/** One stored event as a Server-Sent Events frame: its sequence number is the frame id (Last-Event-ID). */
+export function sseFrame(e: StoredEvent): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, seq: e.seq })}\n\n`;
+}
+
 export interface SseFrame {
   id?: string;
   event?: string;

@@ -92,7 +92,7 @@ export function temporalCliSteps(dir = dataDir(), env: NodeJS.ProcessEnv = proce
         const downloadDir = path.join(dir, 'temporal-sdk');
         mkdirSync(downloadDir, { recursive: true });
         const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-        const { freePort } = await import('./free-port.js');
+        const { freePort } = await import('../infra/free-port.js');
         // The SDK downloads the CLI only to start a server with it: start one once, keep the binary.
         let server;
         try {
@@ -272,7 +272,7 @@ function oneLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}…` : line;
 }
 
-/** `node --import tsx lib/provision.ts [temporal] [chromium]`: provisions now (npm test runs it first). */
+/** `node --import tsx dev/provision.ts [temporal] [chromium]`: provisions now (npm test runs it first). */
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const wanted = process.argv.slice(2);
   const all = wanted.length === 0;

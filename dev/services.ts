@@ -1,10 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureEmbeddedPostgres } from '../embedded-postgres.js';
-import { freePort } from '../free-port.js';
-import { createSql, migrate } from '../sql.js';
-import { ensureTemporalDevServer } from '../temporal-dev-server.js';
+import { createSql, freePort, migrate } from '../infra/index.js';
+import { ensureEmbeddedPostgres } from './embedded-postgres.js';
+import { ensureTemporalDevServer } from './temporal-dev-server.js';
 
 export interface ScratchServicesOptions {
   /** Prefix of the temporary directory that holds Postgres's data and anything else the caller adds. */

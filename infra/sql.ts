@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export type Sql = postgres.Sql;
+/** A connection pool or an open transaction: what a statement helper runs on. */
+export type Db = postgres.Sql | postgres.TransactionSql;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations/', import.meta.url));
 

@@ -1,0 +1,3 @@
+export * from './blobs.js';
+export * from './run-rows.js';
+export * from './temporal-runs.js';
