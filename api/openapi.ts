@@ -35,7 +35,9 @@ const op = (summary: string, responses: Record<string, object>, requestBody?: st
   ...(requestBody ? { requestBody: body(requestBody) } : {}),
   responses: { ...responses, ...errors },
 });
+const conflict = (description: string) => ({ '409': answer(description, error) });
 const runParam = [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }];
+const onRun = (operations: object) => ({ parameters: runParam, ...operations });
 const flowParam = [
   { name: 'flow', in: 'path', required: true, schema: { type: 'string' }, description: 'flow name or id' },
 ];
@@ -102,43 +104,32 @@ export function openApiDocument(): object {
           ),
         },
       },
-      '/api/v1/runs/{runId}': { parameters: runParam, get: op('Run state', { '200': answer('run') }) },
-      '/api/v1/runs/{runId}/events': {
-        parameters: runParam,
+      '/api/v1/runs/{runId}': onRun({ get: op('Run state', { '200': answer('run') }) }),
+      '/api/v1/runs/{runId}/events': onRun({
         get: op('Server-Sent Events; resumable with Last-Event-ID', {
           '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } },
         }),
-      },
-      '/api/v1/runs/{runId}/cancel': {
-        parameters: runParam,
-        post: op('Cancel', { '202': answer('cancelling'), '409': answer('not running', error) }),
-      },
+      }),
+      '/api/v1/runs/{runId}/cancel': onRun({
+        post: op('Cancel', { '202': answer('cancelling'), ...conflict('not running') }),
+      }),
       '/api/v1/runs/{runId}/approvals/{nodeId}': {
         parameters: [...runParam, { name: 'nodeId', in: 'path', required: true, schema: { type: 'string' } }],
-        post: op(
-          'Decide an approval',
-          { '200': answer('decision'), '409': answer('node not waiting', error) },
-          'Approval',
-        ),
+        post: op('Decide an approval', { '200': answer('decision'), ...conflict('node not waiting') }, 'Approval'),
       },
-      '/api/v1/runs/{runId}/history': {
-        parameters: runParam,
+      '/api/v1/runs/{runId}/history': onRun({
         get: op('Temporal event history (temporal workflow show --output json)', { '200': answer('history') }),
-      },
-      '/api/v1/runs/{runId}/replay': {
-        parameters: runParam,
-        post: op('Replay the history against the deployed workflow code', {
-          '200': answer('{deterministic, error?}'),
-        }),
-      },
-      '/api/v1/runs/{runId}/rerun': {
-        parameters: runParam,
+      }),
+      '/api/v1/runs/{runId}/replay': onRun({
+        post: op('Replay the history against the deployed workflow code', { '200': answer('{deterministic, error?}') }),
+      }),
+      '/api/v1/runs/{runId}/rerun': onRun({
         post: op(
           'Re-run from a node, reusing the outputs of everything not downstream of it',
-          { '202': answer('started'), '409': answer('still running', error) },
+          { '202': answer('started'), ...conflict('still running') },
           'Rerun',
         ),
-      },
+      }),
       '/api/v1/webhooks/{flow}': {
         parameters: flowParam,
         post: op('Start a run with the body as inputs', { '202': answer('started') }),
