@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger, Sql } from '../infra/index.js';
 import { requireApiKey } from './auth.js';
 import { checkJsonBody, refuseNul, requireJson, sameOriginOnly } from './fences.js';
-import { startRetention } from './retention.js';
+import { startRetention } from '../runs/index.js';
 import { StreamGate } from './sse.js';
 import { EventHub } from '../events/index.js';
 import { HttpError, errorMiddleware } from './http-error.js';

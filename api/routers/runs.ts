@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import type { Sql } from '../../infra/index.js';
+import { runIsKnown } from '../../runs/index.js';
 import type { EventHub } from '../../events/index.js';
 import { HttpError, notFound } from '../http-error.js';
 import { keyNameOf } from '../auth.js';
@@ -32,9 +33,7 @@ export function runsRouter(
   });
 
   router.get('/:runId/events', async (req, res) => {
-    const [known] =
-      await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
-    if (!known) throw notFound(`run "${req.params.runId}"`);
+    if (!(await runIsKnown(sql, req.params.runId))) throw notFound(`run "${req.params.runId}"`);
     // A client that already has the terminal event gets 204, which tells an EventSource to stop.
     const [end] = await sql<{ seq: bigint }[]>`
       SELECT seq FROM run_events WHERE run_id = ${req.params.runId} AND type = ANY(${TERMINAL_RUN_EVENTS as unknown as string[]}::text[])
