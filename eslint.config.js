@@ -3,6 +3,11 @@ import tseslint from 'typescript-eslint';
 
 const restricted = (patterns) => ['error', { patterns }];
 
+/** Every Tempoflow folder with I/O (what pure code and the workflow bundle must not reach), as import paths from `up`. */
+const IO_FOLDERS = ['infra', 'events', 'runs', 'dev', 'bundle', 'activities', 'workflows', 'worker', 'api', 'cli'];
+const outside = (up, except = []) =>
+  IO_FOLDERS.filter((d) => !except.includes(d)).flatMap((d) => [`${up}/${d}/*`, `${up}/../${d}/*`]);
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,18 +40,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restricted([
         {
-          group: [
-            'node:*',
-            '@temporalio/*',
-            'postgres',
-            'express',
-            '../lib/*',
-            '../activities/*',
-            '../workflows/*',
-            '../api/*',
-          ],
+          group: ['node:*', '@temporalio/*', '!@temporalio/common', 'postgres', 'express', ...outside('..')],
           message: `${dir}/ is pure: no I/O, no Node built-ins, no Temporal.`,
         },
+        { group: ['@temporalio/common'], allowTypeImports: true, message: `${dir}/ takes only types from Temporal.` },
       ]),
     },
   })),
@@ -62,9 +59,7 @@ export default tseslint.config(
             'undici',
             'openai',
             'jsonata',
-            '../lib/*',
-            '../api/*',
-            '../worker/*',
+            ...outside('..', ['activities', 'workflows']),
           ],
           message: 'Workflow code imports only @temporalio/workflow, flow/ and types from activities/.',
         },
@@ -93,6 +88,32 @@ export default tseslint.config(
           message: 'The API starts workflows by name; import workflow types only.',
         },
         { group: ['@temporalio/workflow'], message: 'The API never loads workflow code.' },
+        {
+          group: ['../activities/*', '../../activities/*', '../worker/*', '../../worker/*'],
+          message: 'The API stands alone: it loads neither the activities nor the worker (the replayer is in bundle/).',
+        },
+      ]),
+    },
+  },
+  // The lower layers: infra/ imports no other Tempoflow folder; events/, runs/ and bundle/ import only
+  // flow/, infra/ and each other, so the API and the CLI can load them without the worker's code.
+  {
+    files: ['infra/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted([
+        { group: [...outside('..', ['infra']), '../flow/*', '../langflow/*'], message: 'infra/ is the bottom layer.' },
+      ]),
+    },
+  },
+  {
+    files: ['events/**/*.ts', 'runs/**/*.ts', 'bundle/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted([
+        {
+          group: outside('..', ['infra', 'events', 'runs', 'bundle']),
+          message:
+            'events/, runs/ and bundle/ import only flow/, infra/ and each other (bundle/ reaches workflows/ by path).',
+        },
       ]),
     },
   },

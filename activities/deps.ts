@@ -1,4 +1,4 @@
-import type { Logger, Sql } from '../lib/index.js';
+import type { Logger, Sql } from '../infra/index.js';
 
 /** What the worker hands createActivities. */
 export interface ActivityDeps {

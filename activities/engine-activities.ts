@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { BlobRef, EventDraft, ItemsSource, NodeActivityInput, RunState } from '../flow/index.js';
-import { isTransientDbError, loadBlob, storeIfLarge, type EventWriter, type Sql } from '../lib/index.js';
+import { isTransientDbError, type Sql } from '../infra/index.js';
+import { loadBlob, storeIfLarge } from '../runs/index.js';
+import { type EventWriter } from '../events/index.js';
 import type { ParamResolver } from './param-resolver.js';
 
 export interface EngineDeps {

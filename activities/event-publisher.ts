@@ -1,5 +1,6 @@
 import type { EventDraft } from '../flow/index.js';
-import { isTransientDbError, type EventWriter, type Logger } from '../lib/index.js';
+import { isTransientDbError, type Logger } from '../infra/index.js';
+import { type EventWriter } from '../events/index.js';
 
 const TOKEN_FLUSH_MS = 50;
 /** How long a finished attempt waits for its events before handing the rest to the workflow. */

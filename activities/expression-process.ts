@@ -4,7 +4,7 @@
  * the worker. One request at a time; each answer carries the request's id.
  */
 import jsonata from 'jsonata';
-import { Re2RegExp } from './expression-check.js';
+import { Re2RegExp } from '../flow/expression-check.js';
 
 export interface EvaluateRequest {
   id: number;

@@ -1,5 +1,5 @@
 import type { ActivityNodeType } from '../flow/index.js';
-import { EventWriter } from '../lib/index.js';
+import { EventWriter } from '../events/index.js';
 import type { ActivityDeps } from './deps.js';
 import { createEngineActivities } from './engine-activities.js';
 import { EVENT_SETTLE_MS, createEventPublisher } from './event-publisher.js';
@@ -18,7 +18,7 @@ import { transform } from './nodes/transform.js';
 import { unsupported } from './nodes/unsupported.js';
 import { createParamResolver } from './param-resolver.js';
 
-export { checkJsonata } from './expression-check.js';
+export { checkJsonata } from '../flow/expression-check.js';
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
 export type { ActivityDeps } from './deps.js';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Sql } from '../lib/index.js';
+import type { Sql } from '../infra/index.js';
 import { loadSecrets, MISSING_SECRET } from './secrets.js';
 
 /** The secret that serves as API key for every llm/agent node that names none. */

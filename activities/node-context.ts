@@ -1,4 +1,4 @@
-import type { Logger } from '../lib/index.js';
+import type { Logger } from '../infra/index.js';
 import type { NetGuard } from './net-guard.js';
 import type { StreamMasker } from './secrets.js';
 

@@ -11,7 +11,9 @@ import {
   type NodeHeartbeat,
   type NodeParams,
 } from '../flow/index.js';
-import { isTransientDbError, recordNodeAttempt, storeIfLarge, type EventWriter, type Logger } from '../lib/index.js';
+import { isTransientDbError, recordNodeAttempt, type Logger } from '../infra/index.js';
+import { storeIfLarge } from '../runs/index.js';
+import { type EventWriter } from '../events/index.js';
 import { EVENT_SETTLE_MS, createEventPublisher, handOver } from './event-publisher.js';
 import { toFailure } from './failure.js';
 import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';

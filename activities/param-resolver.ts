@@ -7,7 +7,8 @@ import {
   secretAllowed,
   type NodeActivityInput,
 } from '../flow/index.js';
-import { derefDeep, type Sql } from '../lib/index.js';
+import { derefDeep } from '../runs/index.js';
+import { type Sql } from '../infra/index.js';
 import { loadSecrets } from './secrets.js';
 
 export interface ResolvedParams {

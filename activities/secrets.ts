@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Sql } from '../lib/index.js';
+import type { Sql } from '../infra/index.js';
 
 export const MISSING_SECRET = 'MissingSecret';
 export const SECRET_TOO_SHORT = 'SecretTooShort';

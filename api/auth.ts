@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
-import { parseApiKeys } from '../lib/index.js';
+import { parseApiKeys } from '../infra/index.js';
 import { HttpError } from './http-error.js';
 
 export function keyOf(req: { header(name: string): string | undefined }): string | undefined {

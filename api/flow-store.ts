@@ -10,8 +10,8 @@ import {
   type PinnedFlow,
   type Problem,
 } from '../flow/index.js';
-import { checkJsonata } from '../activities/expression-check.js';
-import type { Sql } from '../lib/index.js';
+import { checkJsonata } from '../flow/expression-check.js';
+import type { Sql } from '../infra/index.js';
 import { HttpError, notFound } from './http-error.js';
 
 export interface FlowRecord {

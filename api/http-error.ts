@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '../lib/index.js';
+import type { Logger } from '../infra/index.js';
 
 export interface ProblemDetail {
   path: string;

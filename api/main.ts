@@ -9,9 +9,9 @@ import {
   fatal,
   ConfigError,
   guardPostgresClosedSocket,
-} from '../lib/index.js';
+} from '../infra/index.js';
 import { Client } from '@temporalio/client';
-import { tracingFromEnv } from '../lib/telemetry.js';
+import { tracingFromEnv } from '../infra/telemetry.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './fences.js';
 

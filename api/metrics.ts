@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { apiMetrics, apiRegistry, collectProcessMetrics, exposition, watchRuns, type Sql } from '../lib/index.js';
+import { apiMetrics, apiRegistry, collectProcessMetrics, exposition, watchRuns, type Sql } from '../infra/index.js';
 
 /** Times every request by its route template (`/api/v1/runs/:runId`), never by its raw path. */
 export function httpMetrics(): RequestHandler {

@@ -29,7 +29,15 @@ const errors = {
   '415': answer('a body that is not application/json', error),
   '429': answer('rate limited (per client address), or too many event streams for this key', error),
 };
+/** One operation: its answers plus every error answer, and the named request body schema when it takes one. */
+const op = (summary: string, responses: Record<string, object>, requestBody?: string) => ({
+  summary,
+  ...(requestBody ? { requestBody: body(requestBody) } : {}),
+  responses: { ...responses, ...errors },
+});
+const conflict = (description: string) => ({ '409': answer(description, error) });
 const runParam = [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }];
+const onRun = (operations: object) => ({ parameters: runParam, ...operations });
 const flowParam = [
   { name: 'flow', in: 'path', required: true, schema: { type: 'string' }, description: 'flow name or id' },
 ];
@@ -76,137 +84,93 @@ export function openApiDocument(): object {
     paths: {
       '/api/v1/flows': {
         get: { summary: 'List flows', responses: { '200': answer('flows') } },
-        post: {
-          summary: 'Create a flow',
-          requestBody: body('FlowDefinition'),
-          responses: { '201': answer('created'), '409': answer('name exists', error), ...errors },
-        },
+        post: op('Create a flow', { '201': answer('created'), '409': answer('name exists', error) }, 'FlowDefinition'),
       },
       '/api/v1/flows/{flow}': {
         parameters: flowParam,
-        get: { summary: 'Latest version (or ?version=)', responses: { '200': answer('flow'), ...errors } },
-        put: {
-          summary: 'Store a new immutable version',
-          requestBody: body('FlowDefinition'),
-          responses: { '200': answer('new version'), ...errors },
-        },
-        delete: {
-          summary: 'Delete a flow (its versions stay for pinned runs)',
-          responses: { '204': { description: 'deleted' }, ...errors },
-        },
+        get: op('Latest version (or ?version=)', { '200': answer('flow') }),
+        put: op('Store a new immutable version', { '200': answer('new version') }, 'FlowDefinition'),
+        delete: op('Delete a flow (its versions stay for pinned runs)', { '204': { description: 'deleted' } }),
       },
       '/api/v1/flows/{flow}/runs': {
         parameters: [...flowParam, { name: 'wait', in: 'query', schema: json(waitSchema) }],
-        post: {
-          summary: 'Start a run',
-          requestBody: body('RunRequest'),
-          responses: { '200': answer('finished run (with ?wait)'), '202': answer('started'), ...errors },
-        },
+        post: op('Start a run', { '200': answer('finished run (with ?wait)'), '202': answer('started') }, 'RunRequest'),
       },
       '/api/v1/runs': {
         get: {
-          summary: 'List runs from Temporal visibility',
+          ...op('List runs from Temporal visibility', { '200': answer('runs') }),
           parameters: Object.entries((json(listRunsSchema) as { properties: Record<string, object> }).properties).map(
             ([name, schema]) => ({ name, in: 'query', schema }),
           ),
-          responses: { '200': answer('runs'), ...errors },
         },
       },
-      '/api/v1/runs/{runId}': {
-        parameters: runParam,
-        get: { summary: 'Run state', responses: { '200': answer('run'), ...errors } },
-      },
-      '/api/v1/runs/{runId}/events': {
-        parameters: runParam,
-        get: {
-          summary: 'Server-Sent Events; resumable with Last-Event-ID',
-          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } }, ...errors },
-        },
-      },
-      '/api/v1/runs/{runId}/cancel': {
-        parameters: runParam,
-        post: {
-          summary: 'Cancel',
-          responses: { '202': answer('cancelling'), '409': answer('not running', error), ...errors },
-        },
-      },
+      '/api/v1/runs/{runId}': onRun({ get: op('Run state', { '200': answer('run') }) }),
+      '/api/v1/runs/{runId}/events': onRun({
+        get: op('Server-Sent Events; resumable with Last-Event-ID', {
+          '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } },
+        }),
+      }),
+      '/api/v1/runs/{runId}/cancel': onRun({
+        post: op('Cancel', { '202': answer('cancelling'), ...conflict('not running') }),
+      }),
       '/api/v1/runs/{runId}/approvals/{nodeId}': {
         parameters: [...runParam, { name: 'nodeId', in: 'path', required: true, schema: { type: 'string' } }],
-        post: {
-          summary: 'Decide an approval',
-          requestBody: body('Approval'),
-          responses: { '200': answer('decision'), '409': answer('node not waiting', error), ...errors },
-        },
+        post: op('Decide an approval', { '200': answer('decision'), ...conflict('node not waiting') }, 'Approval'),
       },
-      '/api/v1/runs/{runId}/history': {
-        parameters: runParam,
-        get: {
-          summary: 'Temporal event history (temporal workflow show --output json)',
-          responses: { '200': answer('history'), ...errors },
-        },
-      },
-      '/api/v1/runs/{runId}/replay': {
-        parameters: runParam,
-        post: {
-          summary: 'Replay the history against the deployed workflow code',
-          responses: { '200': answer('{deterministic, error?}'), ...errors },
-        },
-      },
-      '/api/v1/runs/{runId}/rerun': {
-        parameters: runParam,
-        post: {
-          summary: 'Re-run from a node, reusing the outputs of everything not downstream of it',
-          requestBody: body('Rerun'),
-          responses: { '202': answer('started'), '409': answer('still running', error), ...errors },
-        },
-      },
+      '/api/v1/runs/{runId}/history': onRun({
+        get: op('Temporal event history (temporal workflow show --output json)', { '200': answer('history') }),
+      }),
+      '/api/v1/runs/{runId}/replay': onRun({
+        post: op('Replay the history against the deployed workflow code', { '200': answer('{deterministic, error?}') }),
+      }),
+      '/api/v1/runs/{runId}/rerun': onRun({
+        post: op(
+          'Re-run from a node, reusing the outputs of everything not downstream of it',
+          { '202': answer('started'), ...conflict('still running') },
+          'Rerun',
+        ),
+      }),
       '/api/v1/webhooks/{flow}': {
         parameters: flowParam,
-        post: { summary: 'Start a run with the body as inputs', responses: { '202': answer('started'), ...errors } },
+        post: op('Start a run with the body as inputs', { '202': answer('started') }),
       },
       '/api/v1/flows/import/langflow': {
         post: {
-          summary: 'Import a Langflow export (?allowUnsupported=true, ?webSearchUrl=, ?name=)',
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-          responses: {
+          ...op('Import a Langflow export (?allowUnsupported=true, ?webSearchUrl=, ?name=)', {
             '201': answer('stored, with the component report'),
             '422': answer('unsupported components, each by Langflow id and type', error),
-            ...errors,
-          },
+          }),
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
         },
       },
       '/api/v1/run/{flow}': {
         parameters: flowParam,
-        post: {
-          summary: "Langflow's run API (RunResponse; ?stream=true for Langflow's stream framing)",
-          requestBody: body('LangflowRun'),
-          responses: {
+        post: op(
+          "Langflow's run API (RunResponse; ?stream=true for Langflow's stream framing)",
+          {
             '200': answer("Langflow's RunResponse"),
             '422': answer('the run failed, or the flow has unsupported components', error),
-            ...errors,
           },
-        },
+          'LangflowRun',
+        ),
       },
       '/api/v1/webhook/{flow}': {
         parameters: flowParam,
-        post: { summary: "Langflow's webhook: starts a run, 202", responses: { '202': answer('started'), ...errors } },
+        post: op("Langflow's webhook: starts a run, 202", { '202': answer('started') }),
       },
       '/api/v1/flows/{flow}/schedules': {
         parameters: flowParam,
-        get: { summary: "The flow's schedules", responses: { '200': answer('schedules'), ...errors } },
-        post: {
-          summary: 'Run the flow on a cron or an interval (a Temporal Schedule)',
-          requestBody: body('ScheduleRequest'),
-          responses: { '201': answer('schedule'), '409': answer('id exists', error), ...errors },
-        },
+        get: op("The flow's schedules", { '200': answer('schedules') }),
+        post: op(
+          'Run the flow on a cron or an interval (a Temporal Schedule)',
+          { '201': answer('schedule'), '409': answer('id exists', error) },
+          'ScheduleRequest',
+        ),
       },
       '/api/v1/schedules/{scheduleId}': {
         parameters: scheduleParam,
-        get: {
-          summary: 'A schedule: spec, inputs, next times, recent runs',
-          responses: { '200': answer('schedule'), ...errors },
-        },
-        delete: { summary: 'Delete a schedule', responses: { '204': { description: 'deleted' }, ...errors } },
+        get: op('A schedule: spec, inputs, next times, recent runs', { '200': answer('schedule') }),
+        delete: op('Delete a schedule', { '204': { description: 'deleted' } }),
       },
       ...Object.fromEntries(
         (['pause', 'resume'] as const).map((verb) => [
@@ -214,16 +178,15 @@ export function openApiDocument(): object {
           {
             parameters: scheduleParam,
             post: {
-              summary: verb === 'pause' ? 'Stop starting runs' : 'Start runs again',
+              ...op(verb === 'pause' ? 'Stop starting runs' : 'Start runs again', { '200': answer('schedule') }),
               requestBody: { ...body('ScheduleNote'), required: false },
-              responses: { '200': answer('schedule'), ...errors },
             },
           },
         ]),
       ),
       '/api/v1/schedules/{scheduleId}/trigger': {
         parameters: scheduleParam,
-        post: { summary: 'Start one run now', responses: { '202': answer('triggered'), ...errors } },
+        post: op('Start one run now', { '202': answer('triggered') }),
       },
     },
   };

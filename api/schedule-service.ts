@@ -6,8 +6,15 @@ import {
   type Client,
   type ScheduleDescription,
 } from '@temporalio/client';
-import { WORKFLOW_TYPE, parseDuration, type RunFlowInput } from '../flow/index.js';
-import { FLOW_ID_KEY, FLOW_NAME_KEY, FLOW_VERSION_KEY, type Sql } from '../lib/index.js';
+import {
+  WORKFLOW_TYPE,
+  flowSearchAttributes,
+  parseDuration,
+  runIdOf,
+  workflowIdOf,
+  type RunFlowInput,
+} from '../flow/index.js';
+import type { Sql } from '../infra/index.js';
 import { getFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
 import type { ScheduleRequest } from './schemas.js';
@@ -97,15 +104,11 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
         action: {
           type: 'startWorkflow',
           workflowType: WORKFLOW_TYPE,
-          workflowId: `run-${scheduleId}`,
+          workflowId: workflowIdOf(scheduleId),
           taskQueue: deps.taskQueue,
           args: [input],
           memo: { origin: 'schedule', scheduleId },
-          typedSearchAttributes: [
-            { key: FLOW_ID_KEY, value: flow.id },
-            { key: FLOW_NAME_KEY, value: flow.name },
-            { key: FLOW_VERSION_KEY, value: flow.version },
-          ],
+          typedSearchAttributes: flowSearchAttributes({ flowId: flow.id, name: flow.name, version: flow.version }),
           staticSummary: `${flow.name} v${flow.version} · schedule ${scheduleId}`,
         },
         policies: { overlap: OVERLAP_POLICIES[request.overlap ?? 'skip'] },
@@ -150,7 +153,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       ...(d.state.note ? { note: d.state.note } : {}),
       nextRunAt: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
       recentRuns: d.info.recentActions.map((a) => ({
-        runId: a.action.workflow.workflowId.replace(/^run-/, ''),
+        runId: runIdOf(a.action.workflow.workflowId),
         scheduledAt: a.scheduledAt.toISOString(),
         startedAt: a.takenAt.toISOString(),
       })),

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
-import { apiMetrics, type StoredEvent } from '../lib/index.js';
-import type { EventHub, Subscriber } from './event-hub.js';
+import { sseFrame, type EventHub, type StoredEvent, type Subscriber } from '../events/index.js';
+import { apiMetrics } from '../infra/index.js';
 import { HttpError } from './http-error.js';
 
 export const KEEP_ALIVE_MS = 15_000;
@@ -100,9 +100,7 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
     deliver(events: StoredEvent[]) {
       for (const e of events) {
         if (e.seq <= cursor) continue;
-        const more = res.write(
-          `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, seq: e.seq })}\n\n`,
-        );
+        const more = res.write(sseFrame(e));
         const written = Date.parse(e.ts);
         if (written >= openedAt) apiMetrics.eventLag.observe(Math.max(0, Date.now() - written) / 1000);
         cursor = e.seq;

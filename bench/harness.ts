@@ -5,9 +5,11 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../api/index.js';
-import { startScratchServices } from '../lib/dev/services.js';
-import { createSql, connectClient, createSseParser, type Sql } from '../lib/index.js';
-import { bundleWorkflows, createWorker } from '../worker/index.js';
+import { startScratchServices } from '../dev/services.js';
+import { createSql, connectClient, type Sql } from '../infra/index.js';
+import { createSseParser } from '../events/index.js';
+import { bundleWorkflows } from '../bundle/index.js';
+import { createWorker } from '../worker/index.js';
 import type { BenchFlow } from './flows.js';
 
 export interface HarnessOptions {

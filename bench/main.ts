@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findTemporalCli } from '../lib/index.js';
+import { findTemporalCli } from '../dev/temporal-dev-server.js';
 import { startBench } from './harness.js';
 import type { Row } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';

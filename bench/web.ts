@@ -6,9 +6,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildWeb } from '../lib/dev/build-web.js';
-import { createSseParser } from '../lib/index.js';
-import { CHROMIUM_PATH, launchChromium } from '../lib/dev/chromium.js';
+import { buildWeb } from '../dev/build-web.js';
+import { createSseParser } from '../events/index.js';
+import { CHROMIUM_PATH, launchChromium } from '../dev/chromium.js';
 
 const NODES = 200;
 const LAYERS = 10;

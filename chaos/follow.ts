@@ -1,4 +1,4 @@
-import { createSseParser } from '../lib/index.js';
+import { createSseParser } from '../events/index.js';
 import { sleep } from './services.js';
 
 /** One run as its event stream showed it. */

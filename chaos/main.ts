@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fatal } from '../lib/index.js';
+import { fatal } from '../infra/index.js';
 import { runChaos, type ScenarioResult } from './runner.js';
 
 async function main(): Promise<void> {

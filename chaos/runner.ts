@@ -1,8 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSql, freePort, migrate } from '../lib/index.js';
-import { cachedWorkflowBundle } from '../worker/index.js';
+import { createSql, freePort, migrate } from '../infra/index.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
 import { eventTrail, follow, reexecuted, type Followed } from './follow.js';
 import { LAYERS, NUL, nulBody, runInputs } from './flows.js';
 import { startRemote, type Remote } from './remote.js';

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureEmbeddedPostgres } from '../lib/embedded-postgres.js';
-import { DEV_SERVER_DYNAMIC_CONFIG, findTemporalCli, SEARCH_ATTRIBUTES, temporalAnswers } from '../lib/index.js';
+import { ensureEmbeddedPostgres } from '../dev/embedded-postgres.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, findTemporalCli, SEARCH_ATTRIBUTES } from '../dev/temporal-dev-server.js';
+import { temporalAnswers } from '../infra/index.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

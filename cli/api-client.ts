@@ -1,4 +1,4 @@
-import { createSseParser } from '../lib/index.js';
+import { createSseParser } from '../events/index.js';
 
 /** A small client of the Tempoflow HTTP API for the CLI. */
 export class ApiError extends Error {

@@ -1,43 +1,12 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError } from 'commander';
-import { NODE_STATUS_BY_EVENT } from '../flow/index.js';
-import { parseApiKeys } from '../lib/index.js';
-import { ApiError, createApiClient } from './api-client.js';
-import { renderNodeTable } from './render.js';
+import { ApiError } from './api-client.js';
+import { api, baseUrl, EXIT, parseInputs, print } from './context.js';
+import { followRun } from './follow.js';
+import { scheduleCommands } from './schedules.js';
 
-/** Exit codes a script can rely on. */
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, notDeterministic: 3 } as const;
-
-const baseUrl = (process.env.TEMPOFLOW_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-const apiKey =
-  process.env.TEMPOFLOW_API_KEY ??
-  parseApiKeys(
-    (process.env.API_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
-  )[0]?.key;
-const api = createApiClient(baseUrl, apiKey || undefined);
-const print = (value: unknown): void =>
-  void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
-
-function parseInputs(pairs: string[]): Record<string, unknown> {
-  const inputs: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new CommanderError(EXIT.usage, 'usage', `--input expects key=value, got "${pair}"`);
-    const raw = pair.slice(at + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      /* a plain string */
-    }
-    inputs[pair.slice(0, at)] = value;
-  }
-  return inputs;
-}
+export { EXIT } from './context.js';
 
 const program = new Command('tempoflow')
   .description(`Tempoflow CLI (API: ${baseUrl}; set TEMPOFLOW_URL and TEMPOFLOW_API_KEY to change)`)
@@ -121,36 +90,7 @@ program
       print(started);
       return;
     }
-    process.stderr.write(`run ${started.runId}\nTemporal UI: ${started.links.temporalUi}\n`);
-    const states = new Map<string, { status: string; attempt?: number; note?: string }>();
-    const tty = process.stdout.isTTY;
-    let drawn = 0;
-    for await (const e of api.events(started.runId)) {
-      const nodeId = e.data.nodeId as string | undefined;
-      if (nodeId) {
-        const status = NODE_STATUS_BY_EVENT[e.event];
-        const prev = states.get(nodeId);
-        if (status)
-          states.set(nodeId, { status, attempt: e.data.attempt ?? prev?.attempt, note: e.data.error?.message });
-        else if (e.event === 'node.token' && prev) prev.note = `${(prev.note ?? '') + e.data.token}`.slice(-60);
-      }
-      if (tty) {
-        if (drawn) process.stdout.write(`\x1b[${drawn}A\x1b[J`);
-        const table = renderNodeTable(states);
-        process.stdout.write(`${table}\n`);
-        drawn = table.split('\n').length;
-      } else if (nodeId && e.event !== 'node.token') {
-        print(`${e.event.padEnd(15)} ${nodeId}${e.data.attempt ? ` (attempt ${e.data.attempt})` : ''}`);
-      } else if (!nodeId) print(e.event);
-    }
-    const run = await api.request<{ status: string; outputs: unknown; error?: { message: string; nodeId?: string } }>(
-      'GET',
-      `/api/v1/runs/${started.runId}`,
-    );
-    print(`status: ${run.status}`);
-    if (run.error) print(`error: ${run.error.nodeId ? `${run.error.nodeId}: ` : ''}${run.error.message}`);
-    print(run.outputs);
-    if (run.status !== 'completed') process.exitCode = EXIT.runFailed;
+    await followRun(started);
   });
 
 const runs = program.command('runs').description('inspect runs');
@@ -197,7 +137,7 @@ program
   .action(async (target: string) => {
     let result: { deterministic: boolean; error?: string };
     if (existsSync(target)) {
-      const { createReplayer } = await import('../worker/index.js');
+      const { createReplayer } = await import('../bundle/index.js');
       result = await createReplayer()(readFileSync(target, 'utf8'), target);
     } else {
       result = await api.request('POST', `/api/v1/runs/${target}/replay`);
@@ -219,101 +159,7 @@ program
     print(await api.request('POST', `/api/v1/runs/${runId}/rerun`, { fromNode: o.from })),
   );
 
-interface ScheduleView {
-  scheduleId: string;
-  flow: string;
-  flowVersion: number;
-  cron?: string;
-  interval?: string;
-  overlap: string;
-  paused: boolean;
-  nextRunAt: string[];
-  runsStarted: number;
-}
-const scheduleLine = (s: ScheduleView) =>
-  `${s.scheduleId.padEnd(32)} ${s.flow} v${s.flowVersion}  ${(s.cron ? `cron "${s.cron}"` : `every ${s.interval}`).padEnd(24)} ${s.paused ? 'paused ' : 'active '} overlap ${s.overlap}  next ${s.nextRunAt[0] ?? '-'}  runs ${s.runsStarted}`;
-
-const schedules = program.command('schedules').description('run flows on a cron or an interval (Temporal Schedules)');
-schedules
-  .command('create')
-  .argument('<flow>', 'flow name or id')
-  .option('--cron <expr>', 'a cron expression, e.g. "0 9 * * 1-5"')
-  .option('--every <duration>', 'an interval, e.g. 30s, 15m, 1h')
-  .option('-i, --input <key=value...>', 'a run input (values are JSON when they parse, else strings)', [])
-  .option('--overlap <policy>', 'skip | buffer_one | buffer_all | cancel_other | terminate_other | allow_all', 'skip')
-  .option('--id <id>', 'the schedule id (default: <flow>-<random>)')
-  .option('--timezone <tz>', 'IANA time zone for --cron, e.g. Europe/Paris')
-  .option('--paused', 'create it paused')
-  .description('create a schedule; prints its id')
-  .action(
-    async (
-      flow: string,
-      o: {
-        cron?: string;
-        every?: string;
-        input: string[];
-        overlap: string;
-        id?: string;
-        timezone?: string;
-        paused?: boolean;
-      },
-    ) => {
-      const view = await api.request<ScheduleView>('POST', `/api/v1/flows/${flow}/schedules`, {
-        ...(o.cron ? { cron: o.cron } : {}),
-        ...(o.every ? { interval: o.every } : {}),
-        ...(o.id ? { id: o.id } : {}),
-        ...(o.timezone ? { timezone: o.timezone } : {}),
-        ...(o.paused ? { paused: true } : {}),
-        inputs: parseInputs(o.input),
-        overlap: o.overlap,
-      });
-      print(scheduleLine(view));
-    },
-  );
-schedules
-  .command('list')
-  .argument('<flow>', 'flow name or id')
-  .description("list a flow's schedules")
-  .action(async (flow: string) => {
-    const { schedules: list } = await api.request<{ schedules: ScheduleView[] }>(
-      'GET',
-      `/api/v1/flows/${flow}/schedules`,
-    );
-    for (const s of list) print(scheduleLine(s));
-  });
-schedules
-  .command('show')
-  .argument('<id>', 'schedule id')
-  .description('print a schedule: spec, inputs, next times, recent runs')
-  .action(async (id: string) => print(await api.request('GET', `/api/v1/schedules/${id}`)));
-for (const [verb, description] of [
-  ['pause', 'stop starting runs until resumed'],
-  ['resume', 'start runs again'],
-] as const)
-  schedules
-    .command(verb)
-    .argument('<id>', 'schedule id')
-    .option('--note <text>', 'why (shown in the Temporal UI)')
-    .description(description)
-    .action(async (id: string, o: { note?: string }) =>
-      print(scheduleLine(await api.request('POST', `/api/v1/schedules/${id}/${verb}`, o.note ? { note: o.note } : {}))),
-    );
-schedules
-  .command('trigger')
-  .argument('<id>', 'schedule id')
-  .description('start one run now')
-  .action(async (id: string) => {
-    await api.request('POST', `/api/v1/schedules/${id}/trigger`, {});
-    print(`triggered ${id}`);
-  });
-schedules
-  .command('delete')
-  .argument('<id>', 'schedule id')
-  .description('delete the schedule (runs it started are kept)')
-  .action(async (id: string) => {
-    await api.request('DELETE', `/api/v1/schedules/${id}`);
-    print(`deleted ${id}`);
-  });
+scheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import { loadConfig, fatal, checkDatabase, createSql, migrate } from '../lib/index.js';
+import { loadConfig, fatal, checkDatabase, createSql, migrate } from '../infra/index.js';
 
 /** `npm run migrate`: applies pending migrations and exits (docker-compose's one-shot service). */
 async function main(): Promise<void> {

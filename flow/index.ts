@@ -10,3 +10,5 @@ export * from './run-types.js';
 export * from './secret-refs.js';
 export * from './agent-types.js';
 export * from './agent-tools.js';
+export * from './run-ids.js';
+export * from './rerun-plan.js';

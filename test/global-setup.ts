@@ -1,5 +1,5 @@
-import { startScratchServices } from '../lib/dev/services.js';
-import { cachedWorkflowBundle } from '../worker/index.js';
+import { startScratchServices } from '../dev/services.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
 import { ensurePrerequisites } from './helpers/prerequisites.js';
 
 /**

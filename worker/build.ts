@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { fatal, loadConfig } from '../lib/index.js';
-import { cachedWorkflowBundle } from './bundle.js';
+import { fatal, loadConfig } from '../infra/index.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
 
 const at = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const startedWorker = Date.now();
   mkdirSync(at('../dist'), { recursive: true });
-  // dist/ is one level deep like worker/ and lib/, so their import.meta.url-relative paths still hold.
+  // dist/ is one level deep like worker/, infra/ and bundle/, so their import.meta.url-relative paths still hold.
   await build({
     entryPoints: [at('./main.ts')],
     outfile: at('../dist/worker.mjs'),

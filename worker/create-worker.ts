@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { WORKFLOWS_PATH } from '../bundle/index.js';
+import { WORKER_DEFAULTS } from '../infra/index.js';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -18,26 +17,9 @@ export interface CreateWorkerOptions {
   maxCachedWorkflows?: number;
   /** Poll only workflow tasks or only activity tasks (both by default). */
   roles?: { workflows: boolean; activities: boolean };
-  /** Worker plugins, e.g. OpenTelemetry tracing (lib/telemetry.ts). */
+  /** Worker plugins, e.g. OpenTelemetry tracing (infra/telemetry.ts). */
   plugins?: WorkerOptions['plugins'];
 }
-
-/** The workflow bundle of `workflowsPath` (default: Tempoflow's workflows), as the worker loads it. */
-export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
-  return bundleWorkflowCode({
-    workflowsPath,
-    logger: quietBundlerLogger,
-  });
-}
-
-const quietBundlerLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
-};
 
 export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
   const roles = o.roles ?? { workflows: true, activities: true };
@@ -48,14 +30,16 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue,
     ...(roles.workflows ? workflows : {}),
     ...(roles.activities ? { activities: createActivities(o.deps) } : {}),
-    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 200,
-    maxConcurrentWorkflowTaskExecutions: o.maxConcurrentWorkflowTaskExecutions ?? 40,
+    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions:
+      o.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS,
     maxConcurrentLocalActivityExecutions: 50,
-    maxCachedWorkflows: o.maxCachedWorkflows ?? 500,
+    maxCachedWorkflows: o.maxCachedWorkflows ?? WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS,
     // Cancellation reaches an activity on its next heartbeat; keep that under a second.
     maxHeartbeatThrottleInterval: '500ms',
     defaultHeartbeatThrottleInterval: '500ms',
-    shutdownGraceTime: o.shutdownGraceTime ?? '30s',
+    shutdownGraceTime:
+      o.shutdownGraceTime ?? (WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE as WorkerOptions['shutdownGraceTime']),
     ...(o.plugins ? { plugins: o.plugins } : {}),
   });
 }

@@ -8,10 +8,11 @@ import {
   fatal,
   freePort,
   guardPostgresClosedSocket,
-} from '../lib/index.js';
-import { cachedWorkflowBundle } from './bundle.js';
+  temporalUnavailable,
+} from '../infra/index.js';
+import { cachedWorkflowBundle } from '../bundle/index.js';
 import { startWorkerMetrics } from './metrics.js';
-import { tracingFromEnv } from '../lib/telemetry.js';
+import { tracingFromEnv } from '../infra/telemetry.js';
 import { createWorker } from './create-worker.js';
 
 /** `npm run worker`: one worker process, configured only from the environment. */
@@ -48,11 +49,7 @@ async function main(): Promise<void> {
     cachedWorkflowBundle(config.DATA_DIR),
   ]);
   if (db.status === 'rejected') throw db.reason;
-  if (temporal.status === 'rejected')
-    throw new Error(
-      `Temporal at ${config.TEMPORAL_ADDRESS} does not answer; start it (npm run dev starts one) or fix TEMPORAL_ADDRESS.`,
-      { cause: temporal.reason },
-    );
+  if (temporal.status === 'rejected') throw temporalUnavailable(config.TEMPORAL_ADDRESS, temporal.reason);
   if (built.status === 'rejected') throw built.reason;
   const connection = temporal.value;
   const bundle = built.value;

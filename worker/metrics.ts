@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { collectProcessMetrics, serveWorkerMetrics, workerRegistry, type Config, type Logger } from '../lib/index.js';
+import { collectProcessMetrics, serveWorkerMetrics, workerRegistry, type Config, type Logger } from '../infra/index.js';
 
 /**
  * Serves the worker's GET /metrics on WORKER_METRICS_PORT when it is set: Tempoflow's node series

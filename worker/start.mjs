@@ -10,7 +10,18 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BUILT = path.join(ROOT, 'dist', 'worker.mjs');
 const STAMP = path.join(ROOT, 'dist', 'worker.hash');
 /** Everything dist/worker.mjs is built from. */
-const SOURCES = ['activities', 'flow', 'lib', 'worker', 'workflows', 'db', 'package-lock.json'];
+const SOURCES = [
+  'activities',
+  'flow',
+  'infra',
+  'events',
+  'runs',
+  'bundle',
+  'worker',
+  'workflows',
+  'db',
+  'package-lock.json',
+];
 
 function sourceHash() {
   const hash = createHash('sha256');

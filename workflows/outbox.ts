@@ -33,6 +33,8 @@ export class Outbox {
   private queue: EventDraft[] = [];
   /** Drafts handed to the node activities scheduled in this activation (see takeForActivity). */
   private riding: EventDraft[] = [];
+  /** A second activity was scheduled in this activation: the riding drafts go by local activity too. */
+  private spill = false;
   private flushing = false;
   private lost: OutboxLoss | undefined;
 
@@ -54,23 +56,32 @@ export class Outbox {
   }
 
   /**
-   * The queued drafts, for a node activity scheduled now to write before its own events (keys make
-   * a second write of the same draft a no-op). Every activity scheduled in the same activation gets
-   * all of them, so no node's events can be stored before the events that led to it. The caller
-   * gives them back (`write`) if the activity fails: it may not have written them.
+   * The queued drafts, for the node activity scheduled now to write before its own events (keys
+   * make a second write of the same draft a no-op). Only one activity per activation carries them:
+   * when a second one is scheduled in the same activation (a fan-out), the drafts are written by
+   * local activity at the end of the activation instead, which the workflow task waits for before
+   * any of the activities is dispatched, so no node's events can be stored before the events that
+   * led to it. The caller gives them back (`write`) if the activity fails: it may not have written them.
    */
   takeForActivity(): EventDraft[] {
-    if (!this.ride || !this.enabled || this.queue.length + this.riding.length > MAX_RIDING) return [];
-    this.riding.push(...this.queue.splice(0));
-    if (this.riding.length > 0) this.onFlush();
+    if (!this.ride || !this.enabled) return [];
+    if (this.riding.length > 0) {
+      this.spill = true;
+      return [];
+    }
+    if (this.queue.length === 0 || this.queue.length > MAX_RIDING) return [];
+    this.riding = this.queue.splice(0);
+    this.onFlush();
     return [...this.riding];
   }
 
-  /** Ride mode: after each activation, what no activity took is written by local activity. */
+  /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
   private async flushWhenSettled(): Promise<void> {
     for (;;) {
       await condition(() => this.riding.length > 0 || (this.queue.length > 0 && !this.flushing));
+      if (this.spill) this.queue.unshift(...this.riding);
       this.riding = [];
+      this.spill = false;
       if (this.queue.length > 0 && !this.flushing) this.flush();
     }
   }

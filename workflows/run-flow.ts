@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { EventDraft, RunFlowInput, RunState, RunStatus } from '../flow/index.js';
+import { runIdOf, type EventDraft, type RunFlowInput, type RunState, type RunStatus } from '../flow/index.js';
 import { approveUpdate, stateQuery, WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import { GraphRun } from './interpreter.js';
 import { Outbox } from './outbox.js';
@@ -25,7 +25,7 @@ import { Outbox } from './outbox.js';
 export async function runFlow(start: RunFlowInput): Promise<RunState> {
   // A schedule starts every run with the same input; its run id is the workflow id Temporal made
   // unique (run-<scheduleId>-<time>). workflowInfo() is recorded, so this replays identically.
-  const input = start.runId ? start : { ...start, runId: workflowInfo().workflowId.replace(/^run-/, '') };
+  const input = start.runId ? start : { ...start, runId: runIdOf(workflowInfo().workflowId) };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
   const outbox: Outbox = new Outbox(

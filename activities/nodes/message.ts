@@ -1,5 +1,5 @@
 import type { MessageParams } from '../../flow/index.js';
-import type { Sql } from '../../lib/index.js';
+import type { Sql } from '../../infra/index.js';
 import type { NodeContext } from '../node-context.js';
 
 /** A chat message as Langflow's Message keeps it: the fields downstream components read. */

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Sql } from '../../lib/index.js';
+import type { Sql } from '../../infra/index.js';
 import { checkDefinition, createFlow, deleteFlow, getFlow, listFlows, updateFlow } from '../flow-store.js';
 import { notFound } from '../http-error.js';
 import { parseBody } from '../validation.js';

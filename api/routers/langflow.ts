@@ -1,8 +1,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { convertLangflow, exportProblems, type LangflowExport } from '../../langflow/index.js';
-import type { Sql } from '../../lib/index.js';
-import type { EventHub } from '../event-hub.js';
+import type { Sql } from '../../infra/index.js';
+import type { EventHub } from '../../events/index.js';
 import { checkDefinition, createFlow, getFlow, updateFlow } from '../flow-store.js';
 import { HttpError } from '../http-error.js';
 import type { RunService } from '../run-service.js';

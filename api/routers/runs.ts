@@ -1,14 +1,15 @@
 import { Router, type Response } from 'express';
-import type { Sql } from '../../lib/index.js';
-import type { EventHub } from '../event-hub.js';
+import type { Sql } from '../../infra/index.js';
+import { runIsKnown } from '../../runs/index.js';
+import type { EventHub } from '../../events/index.js';
 import { HttpError, notFound } from '../http-error.js';
 import { keyNameOf } from '../auth.js';
 import type { RunService } from '../run-service.js';
-import type { ReplayResult } from '../../worker/index.js';
+import type { ReplayResult } from '../../bundle/index.js';
 
 export type Replay = (historyJson: string, workflowId: string) => Promise<ReplayResult>;
 import { lastEventIdOf, streamRunEvents, type StreamGate } from '../sse.js';
-import { TERMINAL_RUN_EVENTS } from '../../flow/index.js';
+import { TERMINAL_RUN_EVENTS, workflowIdOf } from '../../flow/index.js';
 import { parseBody } from '../validation.js';
 import { approvalSchema, listRunsSchema, rerunSchema } from '../schemas.js';
 
@@ -32,9 +33,7 @@ export function runsRouter(
   });
 
   router.get('/:runId/events', async (req, res) => {
-    const [known] =
-      await sql`SELECT 1 FROM runs WHERE run_id = ${req.params.runId} UNION ALL SELECT 1 FROM run_event_heads WHERE run_id = ${req.params.runId} LIMIT 1`;
-    if (!known) throw notFound(`run "${req.params.runId}"`);
+    if (!(await runIsKnown(sql, req.params.runId))) throw notFound(`run "${req.params.runId}"`);
     // A client that already has the terminal event gets 204, which tells an EventSource to stop.
     const [end] = await sql<{ seq: bigint }[]>`
       SELECT seq FROM run_events WHERE run_id = ${req.params.runId} AND type = ANY(${TERMINAL_RUN_EVENTS as unknown as string[]}::text[])
@@ -75,7 +74,7 @@ export function runsRouter(
 
   router.post('/:runId/replay', async (req, res) => {
     const json = await runs.history(req.params.runId);
-    res.json(await replay(json, `run-${req.params.runId}`));
+    res.json(await replay(json, workflowIdOf(req.params.runId)));
   });
 
   router.post('/:runId/rerun', async (req, res) => {

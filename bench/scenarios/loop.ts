@@ -1,4 +1,4 @@
-import { historySizes } from '../../lib/index.js';
+import { historySizes } from '../../runs/index.js';
 import { echoLoopNode } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { round, time } from '../stats.js';

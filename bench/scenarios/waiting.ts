@@ -1,3 +1,4 @@
+import { workflowIdOf } from '../../flow/index.js';
 import type { Scenario } from '../scenario.js';
 import { round } from '../stats.js';
 
@@ -43,7 +44,7 @@ export const waiting: Scenario = {
       await Promise.all(
         ids.map((id) =>
           bench.client.workflow
-            .getHandle(`run-${id}`)
+            .getHandle(workflowIdOf(id))
             .terminate('benchmark done')
             .catch(() => undefined),
         ),

@@ -1,4 +1,4 @@
-import { provisionChromium, ProvisionError } from '../../lib/provision.js';
+import { provisionChromium, ProvisionError } from '../../dev/provision.js';
 
 export class MissingPrerequisiteError extends Error {
   override name = 'MissingPrerequisiteError';

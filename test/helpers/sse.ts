@@ -1,4 +1,4 @@
-import { createSseParser } from '../../lib/index.js';
+import { createSseParser } from '../../events/index.js';
 
 export interface SseEvent {
   id: number;

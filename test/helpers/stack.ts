@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp, type App } from '../../api/index.js';
-import { createSql, type Sql, connectClient } from '../../lib/index.js';
+import { createSql, type Sql, connectClient, silentLogger } from '../../infra/index.js';
 import { createWorker } from '../../worker/index.js';
 import type { Client } from '@temporalio/client';
 
@@ -45,7 +45,7 @@ export async function startStack(o: StackOptions) {
   const env = testEnv();
   if (!runtimeInstalled) {
     Runtime.install({
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+      logger: silentLogger as never,
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
     });
     runtimeInstalled = true;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
-import { findTemporalCli, FLOW_NAME_KEY } from '../../lib/index.js';
+import { findTemporalCli } from '../../dev/temporal-dev-server.js';
+import { FLOW_NAME_KEY } from '../../flow/index.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 import { echoLoopNode } from '../../bench/flows.js';
-import { historySizes } from '../../lib/index.js';
+import { historySizes } from '../../runs/index.js';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/index.js';
 import postgres from 'postgres';
-import { connectClient, createSql, type Sql } from '../../lib/index.js';
+import { connectClient, createSql, type Sql } from '../../infra/index.js';
 import { logger, startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/index.js';
+import { freePort } from '../../infra/index.js';
 import { readStream } from '../helpers/sse.js';
 import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
 

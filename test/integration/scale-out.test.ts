@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, freePort, type Sql } from '../../lib/index.js';
+import { createSql, freePort, type Sql } from '../../infra/index.js';
 import { readStream } from '../helpers/sse.js';
 import { testEnv, uniqueName } from '../helpers/stack.js';
 

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/index.js';
-import { startTracing, type Tracing } from '../../lib/telemetry.js';
+import { startTracing, type Tracing } from '../../infra/telemetry.js';
 import { createWorker } from '../../worker/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { logger, startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';

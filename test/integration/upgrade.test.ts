@@ -3,8 +3,8 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../worker/index.js';
 import { logger, startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
+import { silentLogger } from '../../infra/index.js';
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const fixture = (file: string) => fileURLToPath(new URL(`../fixtures/workflows/${file}`, import.meta.url));
 let stack: Stack;
 const workers: { worker: Worker; running: Promise<void>; connection: NativeConnection }[] = [];
@@ -63,8 +63,8 @@ describe('deploying new interpreter code while runs are in flight', () => {
     // v2 changes history for new runs. Before deploying it, replay the open runs' histories
     // against it (what POST /api/v1/runs/:runId/replay and `tempoflow replay` do).
     const [v2, unguarded] = await Promise.all([
-      bundleWorkflowCode({ workflowsPath: fixture('upgraded-run-flow.ts'), logger: silent }),
-      bundleWorkflowCode({ workflowsPath: fixture('unguarded-run-flow.ts'), logger: silent }),
+      bundleWorkflowCode({ workflowsPath: fixture('upgraded-run-flow.ts'), logger: silentLogger }),
+      bundleWorkflowCode({ workflowsPath: fixture('unguarded-run-flow.ts'), logger: silentLogger }),
     ]);
     for (const { workflowId } of old) {
       const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();

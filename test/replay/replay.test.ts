@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflows } from '../../worker/index.js';
+import { bundleWorkflows } from '../../bundle/index.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const files = readdirSync(DIR)

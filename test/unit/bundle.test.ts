@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../worker/index.js';
+import { WORKFLOWS_PATH } from '../../bundle/index.js';
+import { silentLogger } from '../../infra/index.js';
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const FORBIDDEN = [
   /node_modules\/postgres\//,
   /node_modules\/undici\//,
@@ -23,7 +23,7 @@ function forbiddenIn(code: string): string[] {
 describe('workflow bundle', () => {
   it('builds with no Node built-in reachable and none of postgres, pino or the activity implementations', async () => {
     // bundleWorkflowCode fails on any Node built-in unless it is explicitly ignored; none is.
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent });
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
     expect(forbiddenIn(code)).toEqual([]);
     expect(code).toContain('runFlow');
   }, 120_000);
@@ -31,7 +31,7 @@ describe('workflow bundle', () => {
   it('catches a workflow module that reaches activity implementations', async () => {
     const workflowsPath = fileURLToPath(new URL('../fixtures/workflows/reaches-activities.ts', import.meta.url));
     const logged: string[] = [];
-    const logger = { ...silent, error: (message: string) => void logged.push(message) };
+    const logger = { ...silentLogger, error: (message: string) => void logged.push(message) };
     await expect(bundleWorkflowCode({ workflowsPath, logger })).rejects.toThrow(/Webpack finished with errors/);
     // The build fails because activity code pulls Node built-ins and their modules into the bundle.
     const report = logged.join('\n');

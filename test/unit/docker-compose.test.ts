@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configSchema, DEV_SERVER_DYNAMIC_CONFIG, SEARCH_ATTRIBUTES } from '../../lib/index.js';
+import { configSchema } from '../../infra/index.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, SEARCH_ATTRIBUTES } from '../../dev/temporal-dev-server.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ExpressionSandbox } from '../../activities/expression-sandbox.js';
-import { checkJsonata, Re2RegExp } from '../../activities/expression-check.js';
+import { checkJsonata, Re2RegExp } from '../../flow/expression-check.js';
 
 const sandbox = new ExpressionSandbox({ size: 2 });
 afterAll(() => sandbox.close());
@@ -82,7 +82,7 @@ describe('checkJsonata (save time)', () => {
         else seen.add(spec);
       }
     };
-    walk(resolve(import.meta.dirname, '../../activities/expression-check.ts'));
+    walk(resolve(import.meta.dirname, '../../flow/expression-check.ts'));
     expect([...seen].filter((s) => !s.startsWith('/'))).toEqual(['jsonata', 're2js']);
   });
 });

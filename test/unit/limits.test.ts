@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems, validateFlow, type GraphDef } from '../../flow/index.js';
-import { parseApiKeys } from '../../lib/index.js';
+import { parseApiKeys } from '../../infra/index.js';
 import { jsonProblem } from '../../api/fences.js';
 
 const sub = (flow: string) => ({ nodes: [{ id: 's', type: 'subflow', params: { flow } }] }) as Pick<GraphDef, 'nodes'>;

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EventDraft, NodeActivityInput } from '../../flow/index.js';
-import type { Sql } from '../../lib/index.js';
+import type { Sql } from '../../infra/index.js';
 import { createEventPublisher, handOver } from '../../activities/event-publisher.js';
 import { toFailure } from '../../activities/failure.js';
 import { createParamResolver } from '../../activities/param-resolver.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isClosedSocketWrite } from '../../lib/postgres-guard.js';
+import { isClosedSocketWrite } from '../../infra/postgres-guard.js';
 
 describe('guardPostgresClosedSocket', () => {
   it("recognises only postgres' write on a closed connection (porsager/postgres#1154)", () => {

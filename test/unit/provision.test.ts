@@ -10,7 +10,7 @@ import {
   chromiumSteps,
   provision,
   temporalCliSteps,
-} from '../../lib/provision.js';
+} from '../../dev/provision.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'provision-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

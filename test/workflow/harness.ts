@@ -11,7 +11,7 @@ import type {
   RunFlowInput,
   RunState,
 } from '../../flow/index.js';
-import { cachedWorkflowBundle } from '../../worker/index.js';
+import { cachedWorkflowBundle } from '../../bundle/index.js';
 import type { runFlow } from '../../workflows/index.js';
 import { startTestServer, type RunningTestServer } from './test-server.js';
 

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '../../lib/free-port.js';
+import { freePort } from '../../infra/free-port.js';
 
 /**
  * The Temporal test server (time-skipping) these tests run on: the Java one from Maven Central.

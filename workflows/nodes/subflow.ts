@@ -1,11 +1,12 @@
 import { executeChild } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { DEFAULT_PRIORITY, type RunFlowInput, type RunState } from '../../flow/index.js';
+import {
+  DEFAULT_PRIORITY,
+  flowSearchAttributes,
+  workflowIdOf,
+  type RunFlowInput,
+  type RunState,
+} from '../../flow/index.js';
 import type { NodeKindExecutor } from '../node-context.js';
-
-const FLOW_ID = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);
-const FLOW_NAME = defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD);
-const FLOW_VERSION = defineSearchAttributeKey('FlowVersion', SearchAttributeType.INT);
 
 /**
  * `subflow`: runs a pinned flow as a child runFlow (workflow id `run-<runId>.<nodeId>`), with its
@@ -18,7 +19,7 @@ export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
   const runId = ctx.childPrefix(node);
   ctx.started(node, { childRunId: runId });
   const result = await executeChild('runFlow', {
-    workflowId: `run-${runId}`,
+    workflowId: workflowIdOf(runId),
     args: [
       {
         runId,
@@ -33,11 +34,7 @@ export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
       } satisfies RunFlowInput,
     ],
     staticSummary: `${node.id} · subflow ${flow.name} v${flow.version}`,
-    typedSearchAttributes: [
-      { key: FLOW_ID, value: flow.flowId },
-      { key: FLOW_NAME, value: flow.name },
-      { key: FLOW_VERSION, value: flow.version },
-    ],
+    typedSearchAttributes: flowSearchAttributes(flow),
     memo: { origin: 'subflow', parentRunId: run.runId },
     priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
   });

@@ -1,5 +1,5 @@
 import type { AgentCallBase, AgentEventSink } from '../../../flow/index.js';
-import type { Logger, Sql } from '../../../lib/index.js';
+import type { Logger, Sql } from '../../../infra/index.js';
 
 /** How often an agent call heartbeats while it waits (a model may think long before its first token). */
 export const AGENT_HEARTBEAT_MS = 2_000;

@@ -5,7 +5,7 @@ import {
   type LangflowExport,
 } from '../../../langflow/index.js';
 import type { Tweaks } from '../../../flow/index.js';
-import type { Sql } from '../../../lib/index.js';
+import type { Sql } from '../../../infra/index.js';
 import { getFlow, type FlowRecord } from '../../flow-store.js';
 import { HttpError, notFound } from '../../http-error.js';
 import { parseBody } from '../../validation.js';

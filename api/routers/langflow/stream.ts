@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../../../flow/index.js';
-import type { StoredEvent } from '../../../lib/index.js';
-import type { EventHub } from '../../event-hub.js';
+import type { StoredEvent } from '../../../events/index.js';
+import type { EventHub } from '../../../events/index.js';
 import type { RunService } from '../../run-service.js';
 import { failureBody, runResponse, toMessage, type LangflowRun } from './response.js';
 
