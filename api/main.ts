@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   await migrate(sql);
   const connected = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const { connection } = connected;
-  const tracing = tracingFromEnv('tempoflow-api');
+  const tracing = await tracingFromEnv('tempoflow-api');
   const client = tracing
     ? new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: tracing.clientInterceptors })
     : connected.client;

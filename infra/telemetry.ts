@@ -1,16 +1,8 @@
 import { context, propagation, trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { Resource } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { OpenTelemetryPlugin, OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type {
+  OpenTelemetryPlugin,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import type { RequestHandler } from 'express';
 
 /**
@@ -34,34 +26,17 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
-/** Tracing for this process when the environment asks for it, else undefined (and no cost). */
-export function tracingFromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
-  if (!tracingEnabled(env)) return undefined;
-  return startTracing({ serviceName: env.OTEL_SERVICE_NAME ?? serviceName });
-}
-
 /**
- * Registers a global tracer provider (one per process) exporting to `exporter` (default: OTLP
- * over HTTP, batched), and instruments undici and fetch so outbound requests are child spans.
+ * Tracing for this process when the environment asks for it, else undefined. The OpenTelemetry SDK
+ * (infra/tracing.ts) is loaded only then: it is a tenth of a worker's start when nobody traces.
  */
-export function startTracing(o: { serviceName: string; exporter?: SpanExporter }): Tracing {
-  const resource = new Resource({ 'service.name': o.serviceName });
-  const spanProcessor: SpanProcessor = o.exporter
-    ? new SimpleSpanProcessor(o.exporter)
-    : new BatchSpanProcessor(new OTLPTraceExporter());
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  provider.register();
-  const unregister = registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
-  return {
-    workerPlugins: [new OpenTelemetryPlugin({ resource, spanProcessor })],
-    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
-    tracer: trace.getTracer('tempoflow'),
-    flush: () => provider.forceFlush(),
-    async shutdown() {
-      unregister();
-      await provider.shutdown();
-    },
-  };
+export async function tracingFromEnv(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Tracing | undefined> {
+  if (!tracingEnabled(env)) return undefined;
+  const { startTracing } = await import('./tracing.js');
+  return startTracing({ serviceName: env.OTEL_SERVICE_NAME ?? serviceName });
 }
 
 /**

@@ -18,8 +18,13 @@ async function main(): Promise<void> {
   mkdirSync(at('../dist'), { recursive: true });
   // dist/ is one level deep like worker/, infra/ and bundle/, so their import.meta.url-relative paths still hold.
   await build({
-    entryPoints: [at('./main.ts')],
-    outfile: at('../dist/worker.mjs'),
+    entryPoints: { worker: at('./main.ts') },
+    // Code loaded only on demand (the OpenTelemetry SDK, when tracing is on) goes in chunks of its
+    // own beside worker.mjs, so its imports are not hoisted into the worker's start.
+    outdir: at('../dist'),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'worker-[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

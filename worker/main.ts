@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const connectedMs = Math.round(performance.now());
   if (bundle.built)
     logger.info({ bundle: bundle.codePath }, 'built the workflow bundle (npm run build does it ahead of time)');
-  const tracing = tracingFromEnv('tempoflow-worker');
+  const tracing = await tracingFromEnv('tempoflow-worker');
   const worker = await createWorker({
     plugins: tracing?.workerPlugins,
     connection,
