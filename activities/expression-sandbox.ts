@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -235,9 +236,8 @@ function describe(answer: Extract<EvaluateAnswer, { ok: false }>, o: SandboxOpti
 }
 
 const here = import.meta.url;
-const ENTRY = fileURLToPath(
-  new URL(here.endsWith('.ts') ? './expression-process.ts' : './expression-process.js', here),
-);
+/** Beside this code: the TypeScript source, or dist/expression-process.mjs in the prebuilt worker. */
+const ENTRY = fileURLToPath(new URL(`./expression-process${path.extname(new URL(here).pathname)}`, here));
 /** The child runs the TypeScript source through tsx, as the worker itself does. */
 const LOADER = ENTRY.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(here).resolve('tsx')).href] : [];
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { fatal, loadConfig } from '../infra/index.js';
@@ -15,10 +15,13 @@ const at = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 async function main(): Promise<void> {
   const config = loadConfig();
   const startedWorker = Date.now();
+  // Chunk names carry hashes: start from an empty dist/ so no stale chunk stays beside the new ones.
+  rmSync(at('../dist'), { recursive: true, force: true });
   mkdirSync(at('../dist'), { recursive: true });
   // dist/ is one level deep like worker/, infra/ and bundle/, so their import.meta.url-relative paths still hold.
   await build({
-    entryPoints: { worker: at('./main.ts') },
+    // The expression sandbox forks its child from the file beside the code that runs it.
+    entryPoints: { worker: at('./main.ts'), 'expression-process': at('../activities/expression-process.ts') },
     // Code loaded only on demand (the OpenTelemetry SDK, when tracing is on) goes in chunks of its
     // own beside worker.mjs, so its imports are not hoisted into the worker's start.
     outdir: at('../dist'),

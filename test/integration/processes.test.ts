@@ -15,7 +15,14 @@ beforeAll(async () => {
   // Temporal and Postgres, as on two machines.
   stack = await startStack({ name: 'procs', worker: false });
   const env = testEnv();
-  worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  // Exactly `npm run build:worker && npm run worker`: the prebuilt dist/worker.mjs, as deployed.
+  await new Promise<void>((resolve, reject) =>
+    spawn(process.execPath, ['--import', 'tsx', 'worker/build.ts'], { cwd: ROOT, stdio: 'ignore' }).once(
+      'exit',
+      (code) => (code === 0 ? resolve() : reject(new Error(`npm run build:worker exited ${code}`))),
+    ),
+  );
+  worker = spawn(process.execPath, ['worker/start.mjs'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -46,8 +53,13 @@ describe('npm run worker as its own process', () => {
       nodes: [
         { id: 'a', type: 'echo', params: { value: 1, durationMs: 200 } },
         { id: 'b', type: 'echo', params: { value: 2 } },
+        // A JSONata node: the prebuilt worker forks the expression sandbox from dist/.
+        { id: 'c', type: 'transform', params: { expression: 'b * 21' } },
       ],
-      edges: [{ source: 'a', target: 'b' }],
+      edges: [
+        { source: 'a', target: 'b' },
+        { source: 'b', target: 'c' },
+      ],
     });
     const { runId } = await stack.start(name);
     const events = await readStream(stack.baseUrl, runId);
@@ -57,10 +69,14 @@ describe('npm run worker as its own process', () => {
       'node.completed',
       'node.started',
       'node.completed',
+      'node.started',
+      'node.completed',
       'run.completed',
     ]);
     const run = await stack.waitForRun(runId, (r) => r.status === 'completed');
     expect(run.nodes.b.output).toBe(2);
+    expect(run.nodes.c.output).toBe(42);
+    expect(workerLog).toContain('"startupMs"');
     expect(workerLog).toContain('worker running');
     expect(workerLog).not.toContain('"level":50');
 

@@ -39,7 +39,14 @@ describe('the Temporal Web UI', () => {
 
       await page.goto(`${ui}/namespaces/default/workflows/${run.workflowId}`, { waitUntil: 'networkidle' });
       await page.getByText('fetchPage · echo').first().waitFor({ timeout: 30_000 });
-      await page.getByText('summarize · transform').first().waitFor({ timeout: 30_000 });
+      // Pure nodes run as local activities: the timeline names them by type, and the node id is
+      // in the marker's summary (the event's User Metadata).
+      await page.getByText('transform', { exact: true }).first().waitFor({ timeout: 30_000 });
+      const history = await stack.client.workflow.getHandle(run.workflowId).fetchHistory();
+      const summaries = (history.events ?? [])
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+        .map((e) => Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString());
+      expect(summaries).toContain(JSON.stringify('summarize · transform'));
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}temporal-ui-run.png`, fullPage: true });
       expect(await page.innerText('body')).toContain('COMPLETED');

@@ -5,6 +5,28 @@ export const STATUSES: { status: NodeStatus; label: string }[] = (
   ['pending', 'running', 'retrying', 'waiting', 'completed', 'failed', 'skipped', 'cancelled'] as const
 ).map((status) => ({ status, label: status }));
 
+/** Each status's colour and background: the one place they are defined (see statusStyles). */
+export const STATUS_COLOURS: Record<NodeStatus, [colour: string, background: string]> = {
+  pending: ['#94a3b8', '#ffffff'],
+  running: ['#2563eb', '#eff6ff'],
+  retrying: ['#b45309', '#fffbeb'],
+  waiting: ['#7c3aed', '#f5f3ff'],
+  completed: ['#15803d', '#f0fdf4'],
+  failed: ['#dc2626', '#fef2f2'],
+  skipped: ['#94a3b8', '#f1f5f9'],
+  cancelled: ['#475569', '#e2e8f0'],
+};
+
+/**
+ * The status rules the style sheets use: `--<status>` and `--<status>-bg` on :root, and on each
+ * `.status-<status>` element its own pair as `--c` and `--cb`.
+ */
+export function statusStyles(): string {
+  const entries = Object.entries(STATUS_COLOURS);
+  const root = entries.map(([s, [c, bg]]) => `--${s}:${c};--${s}-bg:${bg};`).join('');
+  return `:root{${root}}${entries.map(([s]) => `.status-${s}{--c:var(--${s});--cb:var(--${s}-bg)}`).join('')}`;
+}
+
 const CLOSED = new Set(['completed', 'failed', 'cancelled']);
 
 /** A run that has ended: completed, failed or cancelled. */
