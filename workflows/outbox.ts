@@ -6,6 +6,8 @@ import type { Activities } from '../activities/index.js';
 const PUBLISH_BOUND = '10m';
 /** At most this many drafts ride in node activities' inputs; a larger backlog goes by local activity. */
 const MAX_RIDING = 50;
+/** …and at most this many bytes of them (JSON), since an activity's input is kept in its history. */
+const MAX_RIDING_BYTES = 16 * 1024;
 
 const { publishEvents } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -70,6 +72,8 @@ export class Outbox {
       return [];
     }
     if (this.queue.length === 0 || this.queue.length > MAX_RIDING) return [];
+    // An activity's input is kept in history: large drafts (progress, token runs) go by local activity.
+    if (JSON.stringify(this.queue).length > MAX_RIDING_BYTES) return [];
     this.riding = this.queue.splice(0);
     this.onFlush();
     return [...this.riding];
