@@ -18,7 +18,6 @@ import { transform } from './nodes/transform.js';
 import { unsupported } from './nodes/unsupported.js';
 import { createParamResolver } from './param-resolver.js';
 
-export { checkJsonata } from '../flow/expression-check.js';
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
 export type { ActivityDeps } from './deps.js';

@@ -74,7 +74,7 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
     return async (input) => {
       const ctx = Context.current();
       const attempt = (input.attemptBase ?? 0) + ctx.info.attempt;
-      const remaining = input.maximumAttempts === 0 ? 0 : input.maximumAttempts;
+      const remaining = input.maximumAttempts;
       const base = `${input.nodeId}:${input.itemIndex ?? ''}`;
       const log = deps.logger.child({ runId: input.runId, nodeId: input.nodeId, attempt, type });
       const events = createEventPublisher(deps.writer, input.runId, input.quiet === true, log);

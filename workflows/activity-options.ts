@@ -1,4 +1,4 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { NodeDef } from '../flow/index.js';
 
 /** A node's `startToCloseTimeout` when it names none. */
@@ -24,6 +24,16 @@ export interface NodePlacement {
 /** A node's activity id: the node id, prefixed with the loop item's index inside a loop body. */
 export function nodeActivityId(node: NodeDef, loopItem: number | undefined): string {
   return loopItem === undefined ? node.id : `${loopItem}.${node.id}`;
+}
+
+/** A pure node's local-activity options: the node's timeout and retry policy (see nodes/local.ts). */
+export function nodeLocalActivityOptions(node: NodeDef): LocalActivityOptions {
+  const retry = { ...DEFAULT_RETRY, ...node.retry };
+  return {
+    summary: `${node.id} · ${node.type}`,
+    startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
+    retry: { ...retry, maximumAttempts: retry.maximumAttempts === 0 ? undefined : retry.maximumAttempts },
+  };
 }
 
 /**

@@ -5,8 +5,6 @@ import { executeNode } from './nodes/index.js';
 import { NodeParams } from './params.js';
 import { Scheduler } from './scheduler.js';
 
-export { WORKER_LOST_MAX } from './nodes/index.js';
-
 export type GraphRunOptions = RunIdentity & {
   graph: GraphDef;
   /** Outputs of nodes that a re-run takes from an earlier run instead of executing them. */

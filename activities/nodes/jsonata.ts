@@ -1,7 +1,5 @@
 import { expressionSandbox, SANDBOX_DEFAULTS } from '../expression-sandbox.js';
 
-export { checkJsonata } from '../../flow/expression-check.js';
-
 /** Limits that keep a hostile expression from hanging or crashing the worker (see expression-sandbox.ts). */
 export const JSONATA_LIMITS = {
   timeout: SANDBOX_DEFAULTS.timeoutMs,

@@ -1,34 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
+import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
+import { spawnWorker, type AppProcess } from '../helpers/processes.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { startFakeOpenAI, type FakeChatRequest } from '../helpers/fake-openai.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let stack: Stack;
 let llm: TestServer;
 let pages: TestServer;
-let worker: ChildProcess | undefined;
+let worker: AppProcess | undefined;
 let releaseB: (() => void) | undefined;
 let onB: (() => void) | undefined;
 
-function startWorker(): ChildProcess {
-  const env = testEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      HTTP_ALLOW_HOSTS: `${llm.host},${pages.host}`,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  return child;
-}
+/** `npm run worker` as its own process, so it can be killed mid-run. */
+const startWorker = () =>
+  spawnWorker(stack.taskQueue, { HTTP_ALLOW_HOSTS: `${llm.host},${pages.host}`, LOG_LEVEL: 'warn' });
 
 /** Model call 1 asks for page a, call 2 for page b, call 3 answers with what the tools returned. */
 function respond(request: FakeChatRequest) {
@@ -55,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   releaseB?.();
-  if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  await worker?.stop('SIGKILL');
   await stack?.stop();
   await llm?.close();
   await pages?.close();
@@ -92,9 +77,7 @@ describe('agent durability', () => {
     await bHeld;
     // Model calls 1 and 2 and tool call a have finished; tool call b is in flight.
     expect(llm.requests.length).toBe(2);
-    const killed = new Promise((r) => worker!.once('exit', r));
-    worker.kill('SIGKILL');
-    await killed;
+    await worker.stop('SIGKILL');
     releaseB?.();
     worker = startWorker();
     const run = await stack.waitForRun(runId, (r) => r.status === 'completed' || r.status === 'failed', 150_000);

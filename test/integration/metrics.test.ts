@@ -1,48 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/index.js';
 import { readStream } from '../helpers/sse.js';
-import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
+import { spawnWorker, type AppProcess } from '../helpers/processes.js';
+import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let stack: Stack;
-let worker: ChildProcess;
-let workerLog = '';
+let worker: AppProcess;
 let workerMetricsUrl = '';
 
 beforeAll(async () => {
   stack = await startStack({ name: 'metrics', worker: false });
-  const env = testEnv();
   const port = await freePort();
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   // `npm run worker` as it runs in production, so its metrics port and the SDK's runtime metrics are real.
-  worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      WORKER_METRICS_PORT: String(port),
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (d) => (workerLog += d));
-  worker.stderr!.on('data', (d) => (workerLog += d));
+  worker = spawnWorker(stack.taskQueue, { WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn' });
   await waitFor(
     async () => (await fetch(workerMetricsUrl).catch(() => undefined))?.ok === true,
-    () => workerLog,
+    () => worker.log(),
   );
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await stack?.stop();
 });
 

@@ -1,48 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnApp, type AppProcess } from '../helpers/processes.js';
 import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let stack: Stack;
-let worker: ChildProcess;
-let workerLog = '';
+let worker: AppProcess;
 
 beforeAll(async () => {
   // The API in this process, the worker as `npm run worker` in another: they meet only in
   // Temporal and Postgres, as on two machines.
   stack = await startStack({ name: 'procs', worker: false });
-  const env = testEnv();
   // Exactly `npm run build:worker && npm run worker`: the prebuilt dist/worker.mjs, as deployed.
-  await new Promise<void>((resolve, reject) =>
-    spawn(process.execPath, ['--import', 'tsx', 'worker/build.ts'], { cwd: ROOT, stdio: 'ignore' }).once(
-      'exit',
-      (code) => (code === 0 ? resolve() : reject(new Error(`npm run build:worker exited ${code}`))),
-    ),
-  );
-  worker = spawn(process.execPath, ['worker/start.mjs'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (d) => (workerLog += d));
-  worker.stderr!.on('data', (d) => (workerLog += d));
+  const build = spawnApp(['--import', 'tsx', 'worker/build.ts'], stack.taskQueue);
+  if ((await build.exited) !== 0) throw new Error(`npm run build:worker failed: ${build.log()}`);
+  // start.mjs falls back to the TypeScript when the build is stale: make sure it will not.
+  const stamp = readFileSync(new URL('../../dist/worker.hash', import.meta.url), 'utf8');
+  expect(execFileSync(process.execPath, ['worker/start.mjs', '--hash'], { encoding: 'utf8' })).toBe(stamp);
+  worker = spawnApp(['worker/start.mjs'], stack.taskQueue);
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await stack?.stop();
 });
 
@@ -76,14 +58,12 @@ describe('npm run worker as its own process', () => {
     const run = await stack.waitForRun(runId, (r) => r.status === 'completed');
     expect(run.nodes.b.output).toBe(2);
     expect(run.nodes.c.output).toBe(42);
-    expect(workerLog).toContain('"startupMs"');
-    expect(workerLog).toContain('worker running');
-    expect(workerLog).not.toContain('"level":50');
+    expect(worker.log()).toContain('"startupMs"');
+    expect(worker.log()).toContain('worker running');
+    expect(worker.log()).not.toContain('"level":50');
 
-    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
-    worker.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(workerLog).toContain('worker stopped');
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.log()).toContain('worker stopped');
   });
 });
 

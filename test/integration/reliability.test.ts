@@ -1,44 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventWriter } from '../../events/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { readStream } from '../helpers/sse.js';
-import { startStack, testEnv, uniqueName, type Stack } from '../helpers/stack.js';
+import { spawnWorker, type AppProcess } from '../helpers/processes.js';
+import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let stack: Stack;
 let remote: TestServer;
-const children: ChildProcess[] = [];
-
-/** `npm run worker` as its own process, on this file's task queue; resolves once it polls. */
-async function spawnWorker(): Promise<ChildProcess> {
-  const env = testEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      HTTP_ALLOW_HOSTS: remote.host,
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      log += d;
-      if (log.includes('worker running')) resolve();
-    });
-    child.stderr!.on('data', (d) => (log += d));
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${log}`)));
-  });
-  return child;
-}
+const workers: AppProcess[] = [];
 
 beforeAll(async () => {
   // /slow answers after 3 s (long enough to lose its worker mid-request); /nul answers with a NUL byte.
@@ -50,7 +19,7 @@ beforeAll(async () => {
   stack = await startStack({ name: 'reliable', worker: false, httpAllowHosts: [remote.host] });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const w of workers) await w.stop('SIGKILL');
   await stack?.stop();
   await remote?.close();
 });
@@ -65,11 +34,14 @@ describe('a lost worker', () => {
       ],
       edges: [{ source: 'call', target: 'after' }],
     });
-    const worker = await spawnWorker();
+    // `npm run worker` as its own process, so it can be lost with SIGKILL.
+    const worker = spawnWorker(stack.taskQueue, { HTTP_ALLOW_HOSTS: remote.host });
+    workers.push(worker);
+    await worker.logged('worker running');
     const before = remote.requests.length;
     const { runId } = await stack.start(name);
     await waitFor(() => remote.requests.length > before);
-    worker.kill('SIGKILL');
+    await worker.stop('SIGKILL');
     await stack.startWorker();
     const run = await stack.waitForRun(runId, (r) => r.status !== 'running', 90_000);
     expect(run.status).toBe('completed');

@@ -1,39 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, freePort, type Sql } from '../../infra/index.js';
 import { readStream } from '../helpers/sse.js';
+import { spawnApp, type AppProcess } from '../helpers/processes.js';
 import { testEnv, uniqueName } from '../helpers/stack.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const taskQueue = `scale-${randomUUID().slice(0, 8)}`;
-const children: { name: string; child: ChildProcess; log: string }[] = [];
+const children: { name: string; app: AppProcess }[] = [];
 const apis: string[] = [];
 const workerMetrics: string[] = [];
 let sql: Sql;
 
 /** `npm run api` / `npm run worker` as production runs them: one process each, configured by env. */
 function start(name: string, script: 'api/main.ts' | 'worker/main.ts', env: Record<string, string>) {
-  const { databaseUrl, address } = testEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const entry = { name, child, log: '' };
-  child.stdout!.on('data', (d) => (entry.log += d));
-  child.stderr!.on('data', (d) => (entry.log += d));
+  const entry = { name, app: spawnApp(['--import', 'tsx', script], taskQueue, env) };
   children.push(entry);
-  return entry;
+  return entry.app;
 }
 
 beforeAll(async () => {
@@ -43,7 +25,7 @@ beforeAll(async () => {
     start(name, 'api/main.ts', { PORT: String(port) });
     apis.push(`http://127.0.0.1:${port}`);
   }
-  const workers: (typeof children)[number][] = [];
+  const workers: AppProcess[] = [];
   for (const name of ['worker-1', 'worker-2', 'worker-3']) {
     const port = await freePort();
     workers.push(
@@ -51,9 +33,10 @@ beforeAll(async () => {
     );
     workerMetrics.push(`http://127.0.0.1:${port}/metrics`);
   }
-  const all = () => children.map((c) => `--- ${c.name} (exit ${c.child.exitCode})\n${c.log.slice(-2000)}`).join('\n');
+  const all = () =>
+    children.map((c) => `--- ${c.name} (exit ${c.app.child.exitCode})\n${c.app.log().slice(-2000)}`).join('\n');
   await until(async () => {
-    if (children.some((c) => c.child.exitCode !== null)) throw new Error(`a process exited:\n${all()}`);
+    if (children.some((c) => c.app.child.exitCode !== null)) throw new Error(`a process exited:\n${all()}`);
     const ready = await Promise.all(
       apis.map((a) =>
         fetch(`${a}/readyz`).then(
@@ -62,18 +45,11 @@ beforeAll(async () => {
         ),
       ),
     );
-    return ready.every(Boolean) && workers.every((w) => w.log.includes('worker running'));
+    return ready.every(Boolean) && workers.every((w) => w.log().includes('worker running'));
   }, 150_000);
 }, 180_000);
 afterAll(async () => {
-  await Promise.all(
-    children.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }),
-  );
+  await Promise.all(children.map(({ app }) => app.stop()));
   await sql?.end();
 });
 

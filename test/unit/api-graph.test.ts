@@ -29,6 +29,8 @@ describe('the API stands alone', () => {
 
   it('the CLI loads neither, even for a local replay', async () => {
     const files = await reachable('cli/main.ts');
+    expect(files).toContain('cli/main.ts');
+    expect(files).toContain('bundle/index.ts');
     expect(files.filter((f) => /^(activities|worker|workflows)\//.test(f))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateFlow } from '../../flow/index.js';
-import { checkJsonata } from '../../activities/index.js';
+import { checkJsonata } from '../../flow/expression-check.js';
 
 const dir = new URL('../../examples/', import.meta.url);
 

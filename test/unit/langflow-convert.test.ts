@@ -12,7 +12,7 @@ import {
   type LangflowExport,
 } from '../../langflow/index.js';
 import { validateFlow } from '../../flow/index.js';
-import { checkJsonata } from '../../activities/index.js';
+import { checkJsonata } from '../../flow/expression-check.js';
 import { evaluateArithmetic, htmlToText, parseJsonAnswer } from '../../activities/nodes/agent/index.js';
 import jsonata from 'jsonata';
 

@@ -114,9 +114,13 @@ describe("createEventPublisher (one activity's events)", () => {
   });
 
   it('drops a batch the event log refuses for good, and hands back what it could not write in time', async () => {
+    let attempts = 0;
     const refused = createEventPublisher(
       {
-        append: () => Promise.reject(Object.assign(new Error('value too long'), { code: '22001' })),
+        append: () => {
+          attempts += 1;
+          return Promise.reject(Object.assign(new Error('value too long'), { code: '22001' }));
+        },
       },
       'r',
       false,
@@ -124,6 +128,7 @@ describe("createEventPublisher (one activity's events)", () => {
     );
     refused.push(draft('node.started', 1));
     expect(await refused.settle(10_000)).toEqual([]);
+    expect(attempts).toBe(1);
 
     const away = createEventPublisher(
       { append: () => Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' })) },

@@ -8,7 +8,7 @@ import {
   descendants,
   ancestors,
 } from '../../flow/index.js';
-import { checkJsonata } from '../../activities/index.js';
+import { checkJsonata } from '../../flow/expression-check.js';
 
 const ok = {
   name: 'ok',

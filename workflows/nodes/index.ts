@@ -8,8 +8,6 @@ import { runInputNode, runOutputOrTemplateNode } from './inline.js';
 import { runLoopNode } from './loop.js';
 import { runSubflowNode } from './subflow.js';
 
-export { WORKER_LOST_MAX } from './activity.js';
-
 /** The node kinds the workflow runs itself (every other kind is its activity: runActivityNode). */
 const IN_WORKFLOW = new Map<string, NodeKindExecutor>([
   ['input', runInputNode],

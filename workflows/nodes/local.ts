@@ -1,7 +1,7 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
 import type { Activities } from '../../activities/index.js';
-import { DEFAULT_RETRY, DEFAULT_TIMEOUT } from '../activity-options.js';
+import { nodeLocalActivityOptions } from '../activity-options.js';
 import type { NodeContext } from '../node-context.js';
 
 /** Node types with no side effect that finish in milliseconds: run as local activities. */
@@ -24,12 +24,7 @@ export async function runLocalNode(
   type: LocalNodeType,
   params: Record<string, unknown>,
 ): Promise<NodeActivityResult> {
-  const retry = { ...DEFAULT_RETRY, ...node.retry };
-  const local = proxyLocalActivities<Activities>({
-    summary: `${node.id} · ${node.type}`,
-    startToCloseTimeout: node.timeout ?? DEFAULT_TIMEOUT,
-    retry: { ...retry, maximumAttempts: retry.maximumAttempts === 0 ? undefined : retry.maximumAttempts },
-  });
+  const local = proxyLocalActivities<Activities>(nodeLocalActivityOptions(node));
   const riding = ctx.isLoopItem ? [] : ctx.run.outbox.takeForActivity();
   try {
     const result = await local[type]({
