@@ -15,6 +15,7 @@ import {
   type RunFlowInput,
 } from '../flow/index.js';
 import type { Sql } from '../infra/index.js';
+import { refuseUnsupported } from './run-describe.js';
 import { getFlow, pin, resolveLibrary } from './flow-store.js';
 import { HttpError, notFound } from './http-error.js';
 import type { ScheduleRequest } from './schemas.js';
@@ -76,6 +77,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function create(flowRef: string, request: ScheduleRequest): Promise<ScheduleView> {
     const flow = await getFlow(sql, flowRef, request.version);
     if (!flow) throw notFound(request.version ? `flow "${flowRef}" version ${request.version}` : `flow "${flowRef}"`);
+    // As for a run: a flow with unsupported components would fail every scheduled run.
+    refuseUnsupported(flow.definition);
     const scheduleId = request.id ?? `${flow.name}-${randomBytes(4).toString('hex')}`;
     const input: RunFlowInput = {
       // Empty: each run takes its id from the workflow id the schedule gives it (workflows/run-flow.ts).

@@ -83,7 +83,9 @@ export class Outbox {
   private async flushWhenSettled(): Promise<void> {
     for (;;) {
       await condition(() => this.riding.length > 0 || (this.queue.length > 0 && !this.flushing));
-      if (this.spill) this.queue.unshift(...this.riding);
+      // A second carrier, or a draft queued after the carrier took its batch (which the local
+      // activity would store before the carrier starts): the batch goes first, by local activity.
+      if (this.spill || (this.riding.length > 0 && this.queue.length > 0)) this.queue.unshift(...this.riding);
       this.riding = [];
       this.spill = false;
       if (this.queue.length > 0 && !this.flushing) this.flush();
@@ -99,7 +101,7 @@ export class Outbox {
   /** Queues drafts made elsewhere (an activity's events that Postgres did not take in time). */
   write(drafts: EventDraft[]): void {
     if (!this.enabled || drafts.length === 0) return;
-    // Riding drafts come back from every activity that carried them: queue each key once.
+    // A carrier hands back the drafts it could not confirm, which may be queued already: queue each key once.
     const queued = new Set(this.queue.map((d) => d.key));
     this.queue.push(...drafts.filter((d) => !queued.has(d.key)));
     this.kick();

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { convertLangflow, exportProblems, type LangflowExport } from '../../langflow/index.js';
-import type { Sql } from '../../infra/index.js';
+import type { Logger, Sql } from '../../infra/index.js';
 import type { EventHub } from '../../events/index.js';
 import { checkDefinition, createFlow, getFlow, updateFlow } from '../flow-store.js';
 import { HttpError } from '../http-error.js';
@@ -25,7 +25,7 @@ const RUN_WAIT_SECONDS = 300;
  * Langflow compatibility: import a Langflow export, and Langflow's `/run` and `/webhook` endpoints
  * (with `x-api-key`, tweaks and `?stream=true`) over ordinary Tempoflow runs.
  */
-export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<Response>): Router {
+export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<Response>, logger: Logger): Router {
   const router = Router();
 
   router.post('/flows/import/langflow', async (req, res) => {
@@ -89,7 +89,7 @@ export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: 
       sessionId,
       body,
     };
-    if (req.query.stream === 'true') return streamRun(req, res, { runs, hub, open }, run);
+    if (req.query.stream === 'true') return streamRun(req, res, { runs, hub, open, logger }, run);
     await runs.waitFor(started.runId, RUN_WAIT_SECONDS);
     const view = await runs.get(started.runId);
     if (view.status !== 'completed') return void res.status(statusFor(view)).json(failureBody(view));

@@ -38,6 +38,11 @@ describe('the workflow event outbox', () => {
       (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
     );
     expect(markers.length).toBeLessThanOrEqual(2);
+    // …and not by a regular activity either: the only activities are the eight nodes.
+    const scheduled = (history.events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+    expect(scheduled).toEqual(Array(8).fill('echo'));
 
     const events = await readStream(stack.baseUrl, run.runId);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
@@ -52,6 +57,30 @@ describe('the workflow event outbox', () => {
       expect(at('node.started', order[i]), order[i]).toBeGreaterThan(at('node.completed', order[i - 1]));
     expect(events.filter((e) => e.event === 'node.completed')).toHaveLength(order.length);
     expect(events.at(-1)!.event).toBe('run.completed');
+  });
+
+  it('stores a sibling started in the same activation after the events its carrier took', async () => {
+    // `a` (an activity) takes the queued events of `in`; `d` (a delay) starts next, in the same
+    // activation: its node.started must not be stored before node.completed of `in`.
+    const name = await stack.createFlow({
+      name: uniqueName('ride-sibling'),
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'a', type: 'echo', params: { value: 1, durationMs: 300 } },
+        { id: 'd', type: 'delay', params: { duration: '10ms' } },
+      ],
+      edges: [
+        { source: 'in', target: 'a' },
+        { source: 'in', target: 'd' },
+      ],
+    });
+    const run = await stack.run(name, { inputs: {} });
+    expect(run.status).toBe('completed');
+    const events = await readStream(stack.baseUrl, run.runId);
+    const at = (type: string, nodeId: string) => events.findIndex((e) => e.event === type && e.data.nodeId === nodeId);
+    expect(at('node.completed', 'in')).toBeGreaterThan(-1);
+    expect(at('node.started', 'd')).toBeGreaterThan(at('node.completed', 'in'));
+    expect(at('node.started', 'a')).toBeGreaterThan(at('node.completed', 'in'));
   });
 
   it('still writes the events a failed node carried', async () => {

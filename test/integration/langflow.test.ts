@@ -131,6 +131,10 @@ describe('import', () => {
     const run = await api('POST', '/api/v1/run/vector-answer', { input_value: 'hi' });
     expect(run.status).toBe(422);
     expect(run.body.error.details[0]).toMatchObject({ id: 'AstraDB-bbbb2', type: 'AstraDB' });
+    // Nor can it be scheduled: every scheduled run would fail the same way.
+    const scheduled = await api('POST', '/api/v1/flows/vector-answer/schedules', { cron: '0 9 * * *' });
+    expect(scheduled.status).toBe(422);
+    expect(scheduled.body.error.code).toBe('unsupported_components');
   });
 
   it('imports from the CLI: tempoflow import <file>', async () => {

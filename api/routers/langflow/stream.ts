@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { TERMINAL_RUN_EVENTS, type EventType } from '../../../flow/index.js';
 import type { StoredEvent } from '../../../events/index.js';
 import type { EventHub } from '../../../events/index.js';
+import type { Logger } from '../../../infra/index.js';
 import type { RunService } from '../../run-service.js';
 import { failureBody, runResponse, toMessage, type LangflowRun } from './response.js';
 
@@ -10,6 +11,7 @@ export interface StreamDeps {
   hub: EventHub;
   /** Open streams, ended when the server closes. */
   open: Set<Response>;
+  logger: Logger;
 }
 
 /**
@@ -50,7 +52,9 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
         if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) finish();
       }
     } catch (err) {
-      send('error', { error: (err as Error).message });
+      // Postgres or Temporal text may name hosts: logged here, a fixed sentence to the client.
+      deps.logger.error({ err, runId: run.runId }, 'langflow stream failed');
+      send('error', { error: 'the event stream failed; read the run with GET /api/v1/runs/:runId' });
       finish();
     } finally {
       working = false;
