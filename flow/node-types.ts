@@ -2,13 +2,17 @@ import type { z } from 'zod';
 import * as kinds from './kinds/index.js';
 import type { NodeKindSpec } from './kinds/define.js';
 import { ACTIVITY_ERRORS, type NodeErrorType } from './kinds/errors.js';
+import { RUNS_IN, type NodeTypeName } from './kinds/runs-in.js';
 
 /** Every node kind by name (the registry: flow/kinds/index.ts, one file per kind in flow/kinds/). */
 export const NODE_KINDS = { ...kinds } satisfies Record<string, NodeKindSpec>;
 type NodeKinds = typeof NODE_KINDS;
 
 export type NodeType = keyof NodeKinds;
-export type ActivityNodeType = { [K in NodeType]: NodeKinds[K]['runsIn'] extends 'activity' ? K : never }[NodeType];
+
+// The workflow's zod-free copy of `runsIn` (flow/kinds/runs-in.ts) must list every kind, each as its own file says.
+RUNS_IN satisfies { [K in NodeType]: NodeKinds[K]['runsIn'] };
+NODE_KINDS satisfies Record<NodeTypeName, NodeKindSpec>;
 
 export const NODE_TYPES = Object.keys(NODE_KINDS) as NodeType[];
 
@@ -30,10 +34,7 @@ export function isNodeType(type: string): type is NodeType {
   return Object.prototype.hasOwnProperty.call(NODE_KINDS, type);
 }
 
-/** A kind run by an activity named after it (the workflow dispatches to it). */
-export function isActivityNodeType(type: string): type is ActivityNodeType {
-  return isNodeType(type) && NODE_KINDS[type].runsIn === 'activity';
-}
+export { isActivityNodeType, type ActivityNodeType } from './kinds/runs-in.js';
 
 /** The failure types a node of this kind may end with: its own, and those of every activity-run node. */
 export function nodeErrorTypes(type: NodeType): readonly NodeErrorType[] {

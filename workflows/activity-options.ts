@@ -1,5 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import type { NodeDef } from '../flow/index.js';
+import type { NodeDef } from '../flow/core.js';
 
 /** A node's `startToCloseTimeout` when it names none. */
 export const DEFAULT_TIMEOUT = '10m';

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { APPROVE_UPDATE, STATE_QUERY, type RunState } from '../flow/index.js';
+import { APPROVE_UPDATE, STATE_QUERY, type RunState } from '../flow/core.js';
 
 /** Stable `ApplicationFailure.type`s raised by Tempoflow workflows. */
 export const WORKFLOW_ERRORS = {

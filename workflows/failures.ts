@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import type { NodeError, NodeHeartbeat } from '../flow/index.js';
+import type { NodeError, NodeHeartbeat } from '../flow/core.js';
 
 /** What a node's failure tells the run: its message and type, and how many attempts it made. */
 export interface DecodedFailure {

@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import { buildGraph, type GraphDef, type NodeState, type RunFlowInput, type RunState } from '../flow/index.js';
+import { buildGraph, type GraphDef, type NodeState, type RunFlowInput, type RunState } from '../flow/core.js';
 import { NodeContext, type RunIdentity } from './node-context.js';
 import { executeNode } from './nodes/index.js';
 import { NodeParams } from './params.js';

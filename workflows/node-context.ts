@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import {
-  checkResolvedParams,
+  findPlaceholders,
   type EventDraft,
   type EventType,
   type NodeActivityInput,
@@ -9,8 +9,9 @@ import {
   type NodeState,
   type PinnedFlow,
   type RunFlowInput,
-} from '../flow/index.js';
+} from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
+import type * as Validate from '../flow/validate.js';
 import { DEFAULT_RETRY, helperActivityOptions } from './activity-options.js';
 import { WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import type { Outbox } from './outbox.js';
@@ -85,9 +86,14 @@ export class NodeContext {
     return resolveParams(this.activityInput(node, params));
   }
 
-  /** Params after resolution must fit the node type, with the messages of save time (no command is scheduled). */
-  checkParams(node: NodeDef, resolved: Record<string, unknown>): Record<string, unknown> {
-    const invalid = checkResolvedParams(node.type, resolved);
+  /**
+   * Params after resolution must fit the node type, with the messages of save time (no command is
+   * scheduled). Params that held no placeholder were checked by the same schema when the flow was
+   * saved, so only resolved ones load the validator (zod: ~1.4 MiB in each cached workflow).
+   */
+  checkParams(node: NodeDef, raw: Record<string, unknown>, resolved: Record<string, unknown>): Record<string, unknown> {
+    if (findPlaceholders(raw).length === 0) return resolved;
+    const invalid = loadValidator().checkResolvedParams(node.type, resolved);
     if (invalid) throw ApplicationFailure.nonRetryable(invalid, WORKFLOW_ERRORS.InvalidParams);
     return resolved;
   }
@@ -131,3 +137,12 @@ export type NodeKindExecutor = (
   node: NodeDef,
   params: Record<string, unknown>,
 ) => Promise<NodeActivityResult>;
+
+/**
+ * flow/validate.ts, evaluated on first use only: a static import would instantiate zod and every
+ * flow schema in each workflow the worker caches, though most runs never need them.
+ */
+function loadValidator(): typeof Validate {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  return require('../flow/validate.js') as typeof Validate;
+}

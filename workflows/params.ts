@@ -9,7 +9,7 @@ import {
   type Graph,
   type Lookup,
   type NodeDef,
-} from '../flow/index.js';
+} from '../flow/core.js';
 
 /** What param resolution reads from the run: its inputs, the settled outputs, and which edges are live. */
 export interface ParamSources {

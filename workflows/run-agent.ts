@@ -12,7 +12,7 @@ import {
   type AgentOutput,
   type AgentUsage,
   type RunAgentInput,
-} from '../flow/index.js';
+} from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS } from './definitions.js';
 

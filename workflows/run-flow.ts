@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { runIdOf, type EventDraft, type RunFlowInput, type RunState, type RunStatus } from '../flow/index.js';
+import { runIdOf, type EventDraft, type RunFlowInput, type RunState, type RunStatus } from '../flow/core.js';
 import { approveUpdate, stateQuery, WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
 import { GraphRun } from './interpreter.js';
 import { Outbox } from './outbox.js';

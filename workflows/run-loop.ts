@@ -1,5 +1,5 @@
 import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { RunLoopInput } from '../flow/index.js';
+import type { RunLoopInput } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS } from './definitions.js';
 import { GraphRun } from './interpreter.js';

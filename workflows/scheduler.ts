@@ -11,7 +11,7 @@ import {
   type NodeDef,
   type NodeState,
   type RunState,
-} from '../flow/index.js';
+} from '../flow/core.js';
 import { decodeFailure } from './failures.js';
 
 /** Runs one node: resolves with its output and the attempt that produced it, or rejects with its failure. */

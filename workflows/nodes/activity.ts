@@ -1,5 +1,5 @@
 import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
-import { isActivityNodeType } from '../../flow/index.js';
+import { isActivityNodeType } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { DEFAULT_RETRY, nodeActivityOptions } from '../activity-options.js';
 import { WORKFLOW_ERRORS } from '../definitions.js';

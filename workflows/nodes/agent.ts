@@ -1,5 +1,5 @@
 import { executeChild } from '@temporalio/workflow';
-import { DEFAULT_PRIORITY, type RunAgentInput } from '../../flow/index.js';
+import { DEFAULT_PRIORITY, type RunAgentInput } from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
 
 /**

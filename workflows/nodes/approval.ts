@@ -15,7 +15,7 @@ export const runApprovalNode: NodeKindExecutor = async (ctx, node, params) => {
     );
   // Inline resolution only: it schedules nothing, so histories of existing runs replay unchanged.
   const inline = ctx.resolveInline(params);
-  if (inline.ok) params = ctx.checkParams(node, inline.value);
+  if (inline.ok) params = ctx.checkParams(node, params, inline.value);
   const timeout = typeof params.timeout === 'string' ? params.timeout : undefined;
   ctx.setState(node.id, { ...ctx.state(node.id), status: 'waiting' });
   ctx.announce('node.waiting', node.id, { message: params.message ?? null, timeout: timeout ?? null });

@@ -1,11 +1,11 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
-import { parseDuration } from '../../flow/index.js';
+import { parseDuration } from '../../flow/core.js';
 import { WORKFLOW_ERRORS } from '../definitions.js';
 import type { NodeKindExecutor } from '../node-context.js';
 
 /** `delay`: a durable timer of `duration` (a worker restart does not restart it). Output: null. */
 export const runDelayNode: NodeKindExecutor = async (ctx, node, params) => {
-  const resolved = ctx.checkParams(node, await ctx.resolveForWorkflow(node, params));
+  const resolved = ctx.checkParams(node, params, await ctx.resolveForWorkflow(node, params));
   const ms = parseDuration(String(resolved.duration));
   if (ms === undefined)
     throw ApplicationFailure.nonRetryable(

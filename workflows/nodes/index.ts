@@ -1,4 +1,4 @@
-import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
+import type { NodeActivityResult, NodeDef } from '../../flow/core.js';
 import type { NodeContext, NodeKindExecutor } from '../node-context.js';
 import { runActivityNode } from './activity.js';
 import { runAgentNode } from './agent.js';

@@ -1,5 +1,5 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { NodeActivityResult, NodeDef } from '../../flow/index.js';
+import type { NodeActivityResult, NodeDef } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { nodeLocalActivityOptions } from '../activity-options.js';
 import type { NodeContext } from '../node-context.js';

@@ -1,5 +1,5 @@
 import { executeChild, proxyActivities } from '@temporalio/workflow';
-import { DEFAULT_PRIORITY, type GraphDef, type RunLoopInput } from '../../flow/index.js';
+import { DEFAULT_PRIORITY, type GraphDef, type RunLoopInput } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { helperActivityOptions } from '../activity-options.js';
 import type { NodeKindExecutor } from '../node-context.js';
@@ -14,7 +14,7 @@ export const runLoopNode: NodeKindExecutor = async (ctx, node, params) => {
   const { run } = ctx;
   const { body: rawBody, ...rest } = params;
   const resolved = await ctx.resolveForWorkflow(node, rest);
-  ctx.checkParams(node, { ...resolved, body: rawBody });
+  ctx.checkParams(node, rest, { ...resolved, body: rawBody });
   const body = typeof rawBody === 'string' ? ctx.pinned(rawBody, node.id).definition : (rawBody as GraphDef);
   let items: RunLoopInput['items'];
   let count: number;

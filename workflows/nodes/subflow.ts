@@ -5,7 +5,7 @@ import {
   workflowIdOf,
   type RunFlowInput,
   type RunState,
-} from '../../flow/index.js';
+} from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
 
 /**
@@ -14,7 +14,7 @@ import type { NodeKindExecutor } from '../node-context.js';
  */
 export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
   const { run } = ctx;
-  const resolved = ctx.checkParams(node, await ctx.resolveForWorkflow(node, params));
+  const resolved = ctx.checkParams(node, params, await ctx.resolveForWorkflow(node, params));
   const flow = ctx.pinned(String(resolved.flow), node.id);
   const runId = ctx.childPrefix(node);
   ctx.started(node, { childRunId: runId });
