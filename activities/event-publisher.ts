@@ -91,3 +91,12 @@ export function createEventPublisher(
     },
   };
 }
+
+/** A publisher that writes nothing: `settle` hands every event back (a speculative node's, see PureChainInput). */
+export function collectingPublisher(quiet: boolean): EventPublisher {
+  const held: EventDraft[] = [];
+  return {
+    push: (draft) => void (quiet || held.push(draft)),
+    settle: () => Promise.resolve(held.splice(0)),
+  };
+}

@@ -17,6 +17,7 @@ import { template } from './nodes/template.js';
 import { transform } from './nodes/transform.js';
 import { unsupported } from './nodes/unsupported.js';
 import { createParamResolver } from './param-resolver.js';
+import { createPureChain } from './pure-chain.js';
 
 export { echo } from './nodes/echo.js';
 export type { NodeContext } from './node-context.js';
@@ -46,6 +47,12 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...nodes,
+    pureChain: createPureChain({
+      transform: nodes.transform,
+      condition: nodes.condition,
+      template: nodes.template,
+      output: nodes.output,
+    }),
     ...createAgentActivities({
       sql: deps.sql,
       logger: deps.logger,

@@ -14,7 +14,7 @@ import {
 import { isTransientDbError, recordNodeAttempt, type Logger } from '../infra/index.js';
 import { storeIfLarge } from '../runs/index.js';
 import { type EventWriter } from '../events/index.js';
-import { EVENT_SETTLE_MS, createEventPublisher, handOver } from './event-publisher.js';
+import { EVENT_SETTLE_MS, collectingPublisher, createEventPublisher, handOver } from './event-publisher.js';
 import { toFailure } from './failure.js';
 import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 import type { NetGuard } from './net-guard.js';
@@ -73,11 +73,15 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
   return function node<T extends ActivityNodeType>(type: T, run: NodeFn<T>): NodeActivity {
     return async (input) => {
       const ctx = Context.current();
-      const attempt = (input.attemptBase ?? 0) + ctx.info.attempt;
+      // A node run ahead of its turn makes its first attempt, whatever attempt the chain's head is on.
+      const attempt = input.speculative ? 1 : (input.attemptBase ?? 0) + ctx.info.attempt;
       const remaining = input.maximumAttempts;
       const base = `${input.nodeId}:${input.itemIndex ?? ''}`;
       const log = deps.logger.child({ runId: input.runId, nodeId: input.nodeId, attempt, type });
-      const events = createEventPublisher(deps.writer, input.runId, input.quiet === true, log);
+      // A speculative node's events go back to the workflow unwritten: it writes them if it takes the result.
+      const events = input.speculative
+        ? collectingPublisher(input.quiet === true)
+        : createEventPublisher(deps.writer, input.runId, input.quiet === true, log);
       const started = Date.now();
       trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
       let secrets = new Map<string, string>();
@@ -157,6 +161,8 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
         recordNodeAttempt(type, 'completed', started);
         return { output: value, attempt, ...(handed.length > 0 ? { events: handed } : {}) };
       } catch (err) {
+        // A node run ahead of its turn that fails is simply run again in its turn: nothing to report.
+        if (input.speculative) throw err;
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
           recordNodeAttempt(type, 'cancelled', started);
           await events.settle(EVENT_SETTLE_MS);

@@ -137,6 +137,28 @@ export interface NodeActivityInput {
   attemptBase?: number;
   /** The run's events the workflow has not written yet: the activity writes them before its own. */
   events?: EventDraft[];
+  /**
+   * Run ahead of its turn (a pure chain, see PureChainInput): its events are returned, not written,
+   * and the workflow writes them only if it takes the result when the node's turn comes.
+   */
+  speculative?: boolean;
+}
+
+/**
+ * A pure node (`head`) and the pure nodes that can only follow it (each the single successor of the
+ * one before, with a single input): one local activity runs them in order, so a chain of N pure
+ * nodes costs one workflow-task round trip instead of N. `ahead` names the earlier chain nodes
+ * whose outputs a follower's scope takes (the workflow could not know them yet).
+ */
+export interface PureChainInput {
+  head: NodeActivityInput;
+  followers: (NodeActivityInput & { ahead: string[] })[];
+}
+
+export interface PureChainResult {
+  head: NodeActivityResult;
+  /** The followers that succeeded, in order, up to the first that did not (it runs again in its turn). */
+  followers: NodeActivityResult[];
 }
 
 export interface NodeActivityResult {

@@ -33,6 +33,9 @@ export type RunIdentity = Pick<RunFlowInput, 'runId' | 'library' | 'priority' | 
  * that announces the nodes the workflow runs itself (`started` / `completed`).
  */
 export class NodeContext {
+  /** Results of nodes a pure chain ran ahead of their turn (workflows/nodes/local.ts), each taken once. */
+  private readonly ahead = new Map<string, NodeActivityResult>();
+
   constructor(
     readonly run: RunIdentity,
     readonly params: NodeParams,
@@ -72,6 +75,16 @@ export class NodeContext {
   completed(node: NodeDef, output: unknown, data?: Record<string, unknown>): NodeActivityResult {
     this.announce('node.completed', node.id, data, 1);
     return { output, attempt: 1 };
+  }
+
+  putAhead(nodeId: string, result: NodeActivityResult): void {
+    this.ahead.set(nodeId, result);
+  }
+
+  takeAhead(nodeId: string): NodeActivityResult | undefined {
+    const result = this.ahead.get(nodeId);
+    this.ahead.delete(nodeId);
+    return result;
   }
 
   resolveInline(params: Record<string, unknown>): InlineResolution {

@@ -31,11 +31,18 @@ export class NodeParams {
 
   constructor(private readonly sources: ParamSources) {}
 
-  /** Params with `targetHandle` edges filled in as whole placeholders (so values keep their type). */
-  effective(node: NodeDef): Record<string, unknown> {
+  get graph(): Graph {
+    return this.sources.graph;
+  }
+
+  /**
+   * Params with `targetHandle` edges filled in as whole placeholders (so values keep their type).
+   * `assumeLive`: treat the edges from this node as live (it runs ahead of a chain, see PureChainInput).
+   */
+  effective(node: NodeDef, assumeLive?: string): Record<string, unknown> {
     const params: Record<string, unknown> = { ...(node.params ?? {}) };
     for (const edge of this.sources.graph.incoming.get(node.id)!) {
-      if (edge.targetHandle && this.sources.edgeState(edge) === 'live')
+      if (edge.targetHandle && (edge.source === assumeLive || this.sources.edgeState(edge) === 'live'))
         params[edge.targetHandle] = `{{${edge.source}}}`;
     }
     return params;
@@ -52,14 +59,20 @@ export class NodeParams {
 
   /** The values an activity needs to resolve `params`: `inputs` and the outputs of the nodes they name. */
   scope(node: NodeDef, params: Record<string, unknown>): Record<string, unknown> {
+    const scope: Record<string, unknown> = { inputs: this.sources.inputs };
+    for (const root of this.scopeNames(node, params))
+      if (this.sources.outputs.has(root)) scope[root] = this.sources.outputs.get(root);
+    return scope;
+  }
+
+  /** The node ids whose outputs `scope` gives the activity: those the params name (and, for an expression, mention). */
+  scopeNames(node: NodeDef, params: Record<string, unknown>): Set<string> {
     const roots = new Set(findPlaceholders(params).map((r) => r.root));
     if (node.type === 'transform' || node.type === 'condition') {
       const expression = String(params.expression ?? '');
       for (const id of this.ancestorsOf(node.id)) if (expression.includes(id)) roots.add(id);
     }
-    const scope: Record<string, unknown> = { inputs: this.sources.inputs };
-    for (const root of roots) if (this.sources.outputs.has(root)) scope[root] = this.sources.outputs.get(root);
-    return scope;
+    return roots;
   }
 
   private readonly lookup: Lookup = ({ root, path }) => {

@@ -37,6 +37,30 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
     });
     return (await stack.run(name, { inputs: { name: 'Ada' } })).runId;
   },
+  async pure(stack) {
+    // A chain of pure nodes runs ahead in one local activity (pureChain); the condition ends it.
+    const name = await stack.createFlow({
+      name: 'rec-pure',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'a', type: 'transform', params: { expression: 'inputs.n + 1' } },
+        { id: 'b', type: 'transform', params: { expression: 'a * 2' } },
+        { id: 'c', type: 'transform', params: { expression: 'b - 1' } },
+        { id: 'big', type: 'condition', params: { expression: 'c > 10' } },
+        { id: 'yes', type: 'transform', params: { expression: '"big " & $string(c)' } },
+        { id: 'out', type: 'output', params: { value: '{{yes}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'a' },
+        { source: 'a', target: 'b' },
+        { source: 'b', target: 'c' },
+        { source: 'c', target: 'big' },
+        { source: 'big', target: 'yes', sourceHandle: 'true' },
+        { source: 'yes', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { n: 7 } })).runId;
+  },
   async branches(stack) {
     const name = await stack.createFlow({
       name: 'rec-branches',

@@ -64,6 +64,7 @@ describe('replay corpus (test/fixtures/histories, re-recorded by npm run record-
         'condition',
         'loopItems',
         'publishEvents',
+        'pureChain',
         'agentModel',
         'agentTool',
       ]),
