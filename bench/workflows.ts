@@ -2,7 +2,7 @@
  * Hand-written Temporal workflows with the same activities as Tempoflow's nodes: the floor any
  * Temporal-based runner could reach for these shapes. Bundled together with Tempoflow's workflows.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { NodeActivityInput } from '../flow/index.js';
 
@@ -55,4 +55,32 @@ export async function handPureChain(runId: string, n: number): Promise<unknown> 
     value = result.output;
   }
   return value;
+}
+
+/**
+ * A loop as one would write it by hand: the items split into child workflows of at most `leaf`
+ * (so no history grows past Temporal's limits), each running one echo per item, `concurrency` at a
+ * time in all. The same shape as Tempoflow's loop node (workflows/run-loop.ts) with no interpreter.
+ */
+export async function handLoop(runId: string, items: unknown[], concurrency: number, leaf = 1000): Promise<number> {
+  if (items.length <= leaf) {
+    let next = 0;
+    const lane = async () => {
+      while (next < items.length) {
+        const i = next++;
+        await echo(input(runId, `item-${i}`, items[i]));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+    return items.length;
+  }
+  const chunks: unknown[][] = [];
+  for (let i = 0; i < items.length; i += leaf) chunks.push(items.slice(i, i + leaf));
+  const each = Math.max(1, Math.floor(concurrency / chunks.length));
+  const done = await Promise.all(
+    chunks.map((chunk, i) =>
+      executeChild(handLoop, { workflowId: `${workflowInfo().workflowId}.${i}`, args: [runId, chunk, each, leaf] }),
+    ),
+  );
+  return done.reduce((a, b) => a + b, 0);
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RunLoopInput } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS } from './definitions.js';
@@ -28,15 +28,18 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
   for (let start = 0; start < input.count; start += chunk)
     ranges.push({ offset: input.offset + start, count: Math.min(chunk, input.count - start) });
   const parallel = Math.min(ranges.length, input.concurrency);
-  const childConcurrency = Math.max(1, Math.floor(input.concurrency / parallel));
-  const results = await pool(ranges, parallel, (range) =>
+  const share = Math.max(1, Math.floor(input.concurrency / parallel));
+  // The remainder goes to the first lanes, so the children running at once add up to `concurrency`
+  // (50 over 20 children was 2 each: 40). Histories recorded before split it evenly, rounding down.
+  const extra = patched('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
+  const results = await pool(ranges, parallel, (range, lane) =>
     executeChild(runLoop, {
       workflowId: `${workflowInfo().workflowId}.${range.offset}`,
       args: [
         {
           ...input,
           ...range,
-          concurrency: childConcurrency,
+          concurrency: share + (lane < extra ? 1 : 0),
           items:
             'items' in input.items
               ? {
@@ -95,16 +98,16 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
   return outputs;
 }
 
-/** Maps with at most `limit` calls in flight; results keep input order. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/** Maps with at most `limit` calls in flight (`lane`: which of them runs the call); results keep input order. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T, lane: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  const worker = async () => {
+  const worker = async (lane: number) => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]);
+      results[i] = await fn(items[i], lane);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, lane) => worker(lane)));
   return results;
 }

@@ -63,6 +63,23 @@ describe('durability', () => {
     const sizes = await historySizes(stack.client, workflowId);
     expect(sizes.size).toBeGreaterThan(2);
     expect(Math.max(...sizes.values())).toBeLessThan(10_240);
+    // The item runs (the loops that start no child) run at once and share the loop's concurrency:
+    // 50 over 20 of them, not 2 each (40).
+    let leaves = 0;
+    let concurrency = 0;
+    for (const id of sizes.keys()) {
+      const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events!;
+      const started = events[0].workflowExecutionStartedEventAttributes!;
+      if (
+        started.workflowType?.name !== 'runLoop' ||
+        events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+      )
+        continue;
+      leaves += 1;
+      concurrency += JSON.parse(Buffer.from(started.input!.payloads![0].data!).toString()).concurrency;
+    }
+    expect(leaves).toBeGreaterThan(1);
+    expect(concurrency).toBe(50);
   }, 600_000);
 });
 
