@@ -63,6 +63,11 @@ export class GraphRun {
     return this.scheduler.states.get(nodeId)?.status === 'waiting';
   }
 
+  /** No node is running (or waiting): the graph has settled, or has not started. */
+  get idle(): boolean {
+    return this.scheduler.idle;
+  }
+
   anyWaiting(): boolean {
     return [...this.scheduler.states.values()].some((s) => s.status === 'waiting');
   }

@@ -8,6 +8,8 @@ const PUBLISH_BOUND = '10m';
 const MAX_RIDING = 50;
 /** …and at most this many bytes of them (JSON), since an activity's input is kept in its history. */
 const MAX_RIDING_BYTES = 16 * 1024;
+/** Activities of one activation that all carry the same drafts (a small fan-out); more go by local activity. */
+const MAX_CARRIERS = 4;
 
 const { publishEvents } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -39,6 +41,8 @@ export class Outbox {
   private spill = false;
   private flushing = false;
   private lost: OutboxLoss | undefined;
+  /** Activities of this activation carrying the riding drafts. */
+  private carriers = 0;
 
   /**
    * `ride`: drafts are not written the moment they are queued but once the activation has run its
@@ -48,11 +52,21 @@ export class Outbox {
    * riding, a chain of activity nodes needs no local activity at all. Off when replaying histories
    * recorded before (`patched('events-ride-activities')` in runFlow).
    */
+  /**
+   * `fewer` (with `ride`): up to MAX_CARRIERS activities scheduled in one activation all carry the
+   * drafts (each writes them before its own events, so causal order holds for each), and once
+   * `ending()` (the graph has nothing left running) nothing is flushed at the end of the activation:
+   * `close` writes it all with the terminal event in one local activity. A five-node diamond wrote
+   * with four local activities, now two. Off when replaying histories recorded before
+   * (`patched('outbox-fewer-writes')` in runFlow).
+   */
   constructor(
     private readonly runId: string,
     private readonly enabled: boolean,
     private readonly onFlush: () => void = () => {},
     private readonly ride = false,
+    private readonly fewer = false,
+    private readonly ending: () => boolean = () => false,
   ) {
     if (ride && enabled) void CancellationScope.nonCancellable(() => this.flushWhenSettled());
   }
@@ -68,6 +82,10 @@ export class Outbox {
   takeForActivity(): EventDraft[] {
     if (!this.ride || !this.enabled) return [];
     if (this.riding.length > 0) {
+      if (this.fewer && this.carriers < MAX_CARRIERS) {
+        this.carriers += 1;
+        return [...this.riding];
+      }
       this.spill = true;
       return [];
     }
@@ -75,6 +93,7 @@ export class Outbox {
     // An activity's input is kept in history: large drafts (progress, token runs) go by local activity.
     if (JSON.stringify(this.queue).length > MAX_RIDING_BYTES) return [];
     this.riding = this.queue.splice(0);
+    this.carriers = 1;
     this.onFlush();
     return [...this.riding];
   }
@@ -82,14 +101,24 @@ export class Outbox {
   /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
   private async flushWhenSettled(): Promise<void> {
     for (;;) {
-      await condition(() => this.riding.length > 0 || (this.queue.length > 0 && !this.flushing));
-      // A second carrier, or a draft queued after the carrier took its batch (which the local
-      // activity would store before the carrier starts): the batch goes first, by local activity.
-      if (this.spill || (this.riding.length > 0 && this.queue.length > 0)) this.queue.unshift(...this.riding);
-      this.riding = [];
-      this.spill = false;
+      await condition(
+        () => (this.riding.length > 0 || (this.queue.length > 0 && !this.flushing)) && !(this.fewer && this.ending()),
+      );
+      this.settleRiding();
       if (this.queue.length > 0 && !this.flushing) this.flush();
     }
+  }
+
+  /**
+   * The end of an activation that handed drafts to activities. A carrier too many, or a draft
+   * queued after the carriers took theirs (which a local activity would store before the carriers
+   * start): the batch goes first, by local activity.
+   */
+  private settleRiding(): void {
+    if (this.spill || (this.riding.length > 0 && this.queue.length > 0)) this.queue.unshift(...this.riding);
+    this.riding = [];
+    this.spill = false;
+    this.carriers = 0;
   }
 
   emit(type: EventType, key: string, fields: Omit<EventDraft, 'type' | 'key' | 'ts'> = {}): void {
@@ -148,6 +177,7 @@ export class Outbox {
   async close(final: RunState | undefined, terminal: EventDraft[]): Promise<OutboxLoss | undefined> {
     await CancellationScope.nonCancellable(async () => {
       await condition(() => !this.flushing);
+      if (this.fewer) this.settleRiding();
       const events = this.enabled ? [...this.queue.splice(0), ...terminal] : [];
       this.onFlush();
       if (events.length > 0 || final) {

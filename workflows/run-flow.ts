@@ -28,11 +28,16 @@ export async function runFlow(start: RunFlowInput): Promise<RunState> {
   const input = start.runId ? start : { ...start, runId: runIdOf(workflowInfo().workflowId) };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
+  const ride = patched('events-ride-activities');
+  // Whether the graph has nothing left running; `run` does not exist yet when the outbox is made.
+  let idle = () => false;
   const outbox: Outbox = new Outbox(
     input.runId,
     !input.quiet,
     () => setCurrentDetails(details(run, status)),
-    patched('events-ride-activities'),
+    ride,
+    ride && patched('outbox-fewer-writes'),
+    () => idle(),
   );
   const run: GraphRun = new GraphRun({
     runId: input.runId,
@@ -45,6 +50,7 @@ export async function runFlow(start: RunFlowInput): Promise<RunState> {
     reuse: input.reuse,
     decisions,
   });
+  idle = () => run.idle;
   const state = (): RunState => {
     const { nodes, outputs } = run.snapshot();
     const live = status === 'running' && run.anyWaiting() && !run.anyRunning() ? 'waiting' : status;

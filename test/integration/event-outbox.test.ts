@@ -83,6 +83,49 @@ describe('the workflow event outbox', () => {
     expect(at('node.started', 'a')).toBeGreaterThan(at('node.completed', 'in'));
   });
 
+  it('lets a small fan-out carry the events and writes the last ones with the terminal event', async () => {
+    // in → a → (b, c) → out: both branch activities carry a's node.completed (4 local activities
+    // before: the fan-out's drafts, c's completion, b's completion, then the run's end).
+    const name = await stack.createFlow({
+      name: uniqueName('ride-diamond'),
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'a', type: 'echo', params: { value: '{{in.x}}' } },
+        { id: 'b', type: 'echo', params: { value: 'b', durationMs: 200 } },
+        { id: 'c', type: 'echo', params: { value: 'c' } },
+        { id: 'out', type: 'output', params: { name: 'x', value: '{{b}}{{c}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'a' },
+        { source: 'a', target: 'b' },
+        { source: 'a', target: 'c' },
+        { source: 'b', target: 'out' },
+        { source: 'c', target: 'out' },
+      ],
+    });
+    const run = await stack.run(name, { inputs: { x: 1 } });
+    expect(run).toMatchObject({ status: 'completed', outputs: { x: 'bc' } });
+    const history = await stack.client.workflow.getHandle(`run-${run.runId}`).fetchHistory();
+    const markers = (history.events ?? []).filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    );
+    expect(markers.length).toBeLessThanOrEqual(2);
+
+    const events = await readStream(stack.baseUrl, run.runId);
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    const at = (type: string, nodeId: string) => events.findIndex((e) => e.event === type && e.data.nodeId === nodeId);
+    for (const id of ['in', 'a', 'b', 'c', 'out']) {
+      expect(
+        events.filter((e) => e.event === 'node.completed' && e.data.nodeId === id),
+        id,
+      ).toHaveLength(1);
+      expect(at('node.completed', id), id).toBeGreaterThan(at('node.started', id));
+    }
+    for (const id of ['b', 'c']) expect(at('node.started', id), id).toBeGreaterThan(at('node.completed', 'a'));
+    expect(at('node.started', 'out')).toBeGreaterThan(Math.max(at('node.completed', 'b'), at('node.completed', 'c')));
+    expect(events.at(-1)!.event).toBe('run.completed');
+  });
+
   it('still writes the events a failed node carried', async () => {
     const flow = chain(uniqueName('ride-fail'), 2);
     flow.nodes[2] = {
