@@ -83,7 +83,9 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
         ? collectingPublisher(input.quiet === true)
         : createEventPublisher(deps.writer, input.runId, input.quiet === true, log);
       const started = Date.now();
-      trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
+      // A node run ahead shares its chain head's span, which names the head.
+      if (!input.speculative)
+        trace.getActiveSpan()?.setAttributes({ 'tempoflow.run_id': input.runId, 'tempoflow.node_id': input.nodeId });
       let secrets = new Map<string, string>();
       let details: unknown;
       // A local activity (a pure node) runs inside its workflow's task: nothing to heartbeat.

@@ -4,7 +4,7 @@ import type { NodeActivity } from './node-middleware.js';
 
 /** Followers stop being run ahead once the chain has taken this long (the local activity's timeout is the head's). */
 const AHEAD_BUDGET_MS = 500;
-/** …or once their results (kept in the local activity's marker, in history) reach this size as JSON. */
+/** …and the results kept in the local activity's marker (history), the head's included, stay under this many bytes of JSON. */
 const AHEAD_BUDGET_BYTES = 256 * 1024;
 
 /**
@@ -23,21 +23,27 @@ export function createPureChain(nodes: Partial<Record<string, NodeActivity>>) {
     };
     const head = await run(input.head.type)(input.head);
     const outputs = new Map<string, unknown>([[input.head.nodeId, head.output]]);
-    const followers: NodeActivityResult[] = [];
-    let bytes = 0;
+    const followers: PureChainResult['followers'] = [];
+    let bytes = Buffer.byteLength(JSON.stringify(head));
     for (const { ahead, ...follower } of input.followers) {
-      if (Date.now() - started > AHEAD_BUDGET_MS || bytes > AHEAD_BUDGET_BYTES) break;
-      if (Context.current().cancellationSignal.aborted) break;
+      if (Date.now() - started > AHEAD_BUDGET_MS || Context.current().cancellationSignal.aborted) break;
       const scope = { ...follower.scope };
       for (const id of ahead) scope[id] = outputs.get(id);
+      let result: NodeActivityResult;
       try {
-        const result = await run(follower.type)({ ...follower, scope, speculative: true });
-        outputs.set(follower.nodeId, result.output);
-        followers.push(result);
-        bytes += JSON.stringify(result).length;
-      } catch {
+        result = await run(follower.type)({ ...follower, scope, speculative: true });
+      } catch (err) {
+        Context.current().log.debug('a node run ahead failed; it runs again in its turn', {
+          nodeId: follower.nodeId,
+          error: (err as Error).message,
+        });
         break;
       }
+      // A result that would take the marker past the budget is dropped: that node runs in its turn.
+      bytes += Buffer.byteLength(JSON.stringify(result));
+      if (bytes > AHEAD_BUDGET_BYTES) break;
+      outputs.set(follower.nodeId, result.output);
+      followers.push({ ...result, nodeId: follower.nodeId });
     }
     return { head, followers };
   };

@@ -158,7 +158,7 @@ export interface PureChainInput {
 export interface PureChainResult {
   head: NodeActivityResult;
   /** The followers that succeeded, in order, up to the first that did not (it runs again in its turn). */
-  followers: NodeActivityResult[];
+  followers: (NodeActivityResult & { nodeId: string })[];
 }
 
 export interface NodeActivityResult {

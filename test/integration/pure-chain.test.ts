@@ -83,6 +83,19 @@ describe('a chain of pure nodes', () => {
     expect(await localActivityMarkers(run.runId)).toBeLessThanOrEqual(4);
   });
 
+  it('runs a head with a timeout of its own alone (its followers would run within that timeout)', async () => {
+    const name = await stack.createFlow(chain(uniqueName('pure-timeout'), 4, { t0: { timeout: '30s' } }));
+    const run = await stack.run(name, { inputs: { x: 0 } });
+    expect(run).toMatchObject({ status: 'completed', outputs: { x: 4 } });
+    const history = await stack.client.workflow.getHandle(`run-${run.runId}`).fetchHistory();
+    const types = (history.events ?? []).flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data ? [JSON.parse(Buffer.from(data).toString()).activity_type as string] : [];
+    });
+    // t0 alone, then t1 runs t2 and t3 ahead.
+    expect(types.filter((t) => t !== 'publishEvents')).toEqual(['transform', 'pureChain']);
+  });
+
   it('ends a chain at a condition and takes its branch', async () => {
     const name = await stack.createFlow({
       name: uniqueName('pure-cond'),

@@ -35,7 +35,11 @@ describe('pureChain', () => {
     const run = createPureChain({ transform: fakeTransform(seen) });
     const result = (await new MockActivityEnvironment().run(run, chain(3))) as PureChainResult;
     expect(result.head.output).toBe(0);
-    expect(result.followers.map((f) => f.output)).toEqual([1, 2, 3]);
+    expect(result.followers.map((f) => [f.nodeId, f.output])).toEqual([
+      ['t1', 1],
+      ['t2', 2],
+      ['t3', 3],
+    ]);
     expect(seen.map((s) => s.speculative)).toEqual([undefined, true, true, true]);
     expect(seen[2].scope).toEqual({ inputs: {}, t1: 1 });
   });
@@ -53,13 +57,14 @@ describe('pureChain', () => {
     ).rejects.toThrow('no good');
   });
 
-  it('stops running ahead once the results reach 256 KiB (they are kept in history)', async () => {
+  it('keeps the results under 256 KiB, the head included (they are kept in history)', async () => {
     const seen: NodeActivityInput[] = [];
     const result = (await new MockActivityEnvironment().run(
       createPureChain({ transform: fakeTransform(seen, undefined, 't2') }),
       chain(5),
     )) as PureChainResult;
-    expect(result.followers).toHaveLength(2);
+    // t2's 300 KiB result would take the marker past the budget: dropped, t2 runs in its turn.
+    expect(result.followers.map((f) => f.nodeId)).toEqual(['t1']);
     expect(seen.map((s) => s.nodeId)).toEqual(['t0', 't1', 't2']);
   });
 });

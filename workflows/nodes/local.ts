@@ -39,7 +39,9 @@ export async function runLocalNode(
   const local = proxyLocalActivities<Activities>(nodeLocalActivityOptions(node));
   const input = ctx.activityInput(node, params);
   // Histories recorded before chains ran ahead replay one local activity per node.
-  const followers = type !== 'condition' && patched('pure-chains-ahead') ? chainAfter(ctx, node) : [];
+  // A head with its own timeout runs alone: ahead, its followers would run within that timeout.
+  const followers =
+    type !== 'condition' && node.timeout === undefined && patched('pure-chains-ahead') ? chainAfter(ctx, node) : [];
   const riding = ctx.isLoopItem ? [] : ctx.run.outbox.takeForActivity();
   if (riding.length > 0) input.events = riding;
   try {
@@ -53,7 +55,9 @@ export async function runLocalNode(
       ...nodeLocalActivityOptions(node),
       summary: `${ids[0]}…${ids[ids.length - 1]} · ${ids.length} pure nodes`,
     }).pureChain({ head: input, followers });
-    chain.followers.forEach((result, i) => ctx.putAhead(followers[i].nodeId, result));
+    // Taken by node id, never by position: a result is only ever given to the node that made it.
+    const asked = new Set(followers.map((f) => f.nodeId));
+    for (const { nodeId, ...result } of chain.followers) if (asked.has(nodeId)) ctx.putAhead(nodeId, result);
     if (chain.head.events && !ctx.isLoopItem) ctx.run.outbox.write(chain.head.events);
     return chain.head;
   } catch (err) {
