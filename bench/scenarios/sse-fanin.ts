@@ -211,9 +211,7 @@ export const sseFanin: Scenario = {
         };
       }
       const lagCount = lagAfter.count - lagBefore.count;
-      const apiP99 = lagAfter.buckets.find(
-        ([, n], i) => n - (lagBefore.buckets[i]?.[1] ?? 0) >= 0.99 * lagCount,
-      )?.[0];
+      const apiP99 = lagAfter.buckets.find(([, n], i) => n - (lagBefore.buckets[i]?.[1] ?? 0) >= 0.99 * lagCount)?.[0];
       const latency = live.map((r) => r.at - r.ts);
       return {
         'sse-fanin': {
