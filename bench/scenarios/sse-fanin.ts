@@ -201,9 +201,10 @@ export const sseFanin: Scenario = {
       loop.disable();
       const lagAfter = await eventLag(api.base);
       rssMb.end = api.rss();
-      rssMb.peak = Math.max(peak, rssMb.idle ?? 0, rssMb.connected ?? 0, rssMb.end ?? 0);
+      if (rssMb.idle !== undefined) rssMb.peak = Math.max(peak, rssMb.idle, rssMb.connected ?? 0, rssMb.end ?? 0);
 
       const live = receipts.filter((r) => r.ts >= r.connectedAt);
+      if (live.length === 0) throw new Error('sse-fanin: no event was written after its client connected');
       const storedAt = (r: Receipt) => notified.get(r.runId)?.find(([seq]) => seq >= r.seq)?.[1];
       const withStore = live.filter((r) => storedAt(r) !== undefined);
       const split = (of: Receipt[]) => ({
@@ -270,7 +271,9 @@ export const sseFanin: Scenario = {
       [
         `sse-fanin (${f.clients} clients, ${f.runs} runs)`,
         `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms (stored → client p99 ${f.split.storedToClient.p99Ms} ms);` +
-          ` API RSS ${r.idle} → ${r.connected} (all open) → peak ${r.peak} MiB`,
+          (r.idle === undefined
+            ? ' API RSS not measured (no /proc)'
+            : ` API RSS ${r.idle} → ${r.connected} (all open) → peak ${r.peak} MiB`),
         '',
         '',
         '',
