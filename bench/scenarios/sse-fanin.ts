@@ -163,13 +163,14 @@ export const sseFanin: Scenario = {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     const rssMb: Record<string, number | undefined> = {};
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, api.rss() ?? 0)), 100);
+    let sampler: NodeJS.Timeout | undefined;
     const receipts: Receipt[] = [];
     try {
       // Warm the routes the clients use (first requests load code), then the baseline.
       await fetch(`${api.base}/api/v1/runs?limit=1`).then((r) => r.text());
       await new Promise((r) => setTimeout(r, 1000));
       rssMb.idle = api.rss();
+      sampler = setInterval(() => (peak = Math.max(peak, api.rss() ?? 0)), 100);
       const lagBefore = await eventLag(api.base);
       bench.log(`sse-fanin: ${clients} clients on ${runs} runs, API pid ${api.child.pid} (RSS ${rssMb.idle} MiB)`);
       loop.enable();
