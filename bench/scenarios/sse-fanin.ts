@@ -1,29 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { EVENTS_CHANNEL, createSseParser } from '../../events/index.js';
 import { freePort } from '../../infra/index.js';
 import { slowDiamond } from '../flows.js';
 import type { Bench } from '../harness.js';
 import type { Scenario } from '../scenario.js';
-import { pct, round } from '../stats.js';
+import type { ClientsJob, ClientsMessage } from '../sse-clients.js';
+import { round } from '../stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FLOW = slowDiamond('bench-sse-fanin', 1500, 300);
 const PER_RUN = 5;
-const ACTIVITY_NODES = new Set(FLOW.nodes.filter((n) => n.type === 'echo').map((n) => n.id));
-
-/** One frame a client received: which event, its `ts`, when it arrived, when its client had connected. */
-interface Receipt {
-  runId: string;
-  seq: number;
-  type: string;
-  nodeId?: string;
-  ts: number;
-  at: number;
-  connectedAt: number;
-}
+const ACTIVITY_NODES = FLOW.nodes.filter((n) => n.type === 'echo').map((n) => n.id);
 
 /** `npm run api` as its own process on the bench's services, so its memory is its own. */
 interface ApiProcess {
@@ -91,31 +79,6 @@ async function startApi(bench: Bench): Promise<ApiProcess> {
   }
 }
 
-/** Reads one run's stream to its end; throws unless it is a gapless 1…n ending in run.completed. */
-async function watch(base: string, runId: string, into: Receipt[], onOpen: () => void): Promise<void> {
-  const res = await fetch(`${base}/api/v1/runs/${runId}/events`);
-  if (res.status !== 200) throw new Error(`GET /api/v1/runs/${runId}/events: ${res.status} ${await res.text()}`);
-  const connectedAt = Date.now();
-  onOpen();
-  const decoder = new TextDecoder();
-  const parse = createSseParser();
-  let last = 0;
-  let lastType = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    const at = Date.now();
-    for (const frame of parse(decoder.decode(chunk, { stream: true }))) {
-      if (!frame.data) continue;
-      const seq = Number(frame.id);
-      if (seq !== last + 1) throw new Error(`run ${runId}: event ${seq} followed ${last} on one stream`);
-      last = seq;
-      lastType = frame.event ?? '';
-      const data = JSON.parse(frame.data) as { ts: string; nodeId?: string };
-      into.push({ runId, seq, type: lastType, nodeId: data.nodeId, ts: Date.parse(data.ts), at, connectedAt });
-    }
-  }
-  if (lastType !== 'run.completed') throw new Error(`run ${runId}: its stream ended after "${lastType || 'nothing'}"`);
-}
-
 /** tempoflow_event_lag_seconds of the API (ts → written to a live stream): count, sum, buckets. */
 async function eventLag(base: string): Promise<{ count: number; sum: number; buckets: [number, number][] }> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -130,20 +93,40 @@ async function eventLag(base: string): Promise<{ count: number; sum: number; buc
   };
 }
 
-const summary = (xs: number[]) =>
-  xs.length === 0 ? { n: 0 } : { n: xs.length, p50Ms: pct(xs, 50), p99Ms: pct(xs, 99), maxMs: round(Math.max(...xs)) };
+/** Forks bench/sse-clients.ts with `job`; `onConnected` once every stream is open; resolves with its figures. */
+function runClientsProcess(job: ClientsJob, onConnected: () => void): Promise<Record<string, any>> {
+  const child = fork(fileURLToPath(new URL('../sse-clients.ts', import.meta.url)), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    child.on('message', (m: ClientsMessage) => {
+      if (m.kind === 'connected') onConnected();
+      else if (m.kind === 'done') resolve(m.result);
+      else reject(new Error(`sse-fanin clients: ${m.message}`));
+      if (m.kind !== 'connected') settled = true;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`sse-fanin clients exited (${code}) without a result`));
+    });
+    child.send(job);
+  });
+}
 
 /**
  * 500 SSE clients (5 per run) watching 100 runs of a seven-node flow whose events flow for a few
- * seconds, against an API in its own process (`npm run api`, on the bench's Postgres and Temporal;
- * the worker stays in the bench process). Reports live delivery latency (event `ts` → receipt by
- * the client, for events written after the client connected) and the API's RSS before the clients
- * connect, with all of them connected, at its peak and after they are gone. The split: a LISTEN
- * in the bench process notes when each event was committed (its NOTIFY), so `ts → stored` and
- * `stored → client` are shown apart, by event type, and by path (an activity node's node.started
- * is written by its activity; the other events go through the workflow first). `--quick`: 50
- * clients on 10 runs, and like every scenario it fails on errors (a refused stream, a gap, a stream
- * that ends before run.completed), never on timings.
+ * seconds. The API runs in its own process (`npm run api`, on the bench's Postgres and Temporal),
+ * and so do the clients (bench/sse-clients.ts); the worker stays in the bench process. Reports
+ * live delivery latency (event `ts` → receipt by the client, for events written after the client
+ * connected) and the API's RSS before the clients connect, with all of them connected, at its
+ * peak and after they are gone. The split: a LISTEN beside the clients notes when each event was
+ * committed (its NOTIFY), so `ts → stored` and `stored → client` are shown apart, by event type
+ * and by path (an activity node's node.started is written by its activity; the other events go
+ * through the workflow first). `--quick`: 50 clients on 10 runs; like every scenario it fails on
+ * errors (a refused stream, a gap, a stream that ends before run.completed), never on timings.
  */
 export const sseFanin: Scenario = {
   name: 'sse-fanin',
@@ -152,19 +135,9 @@ export const sseFanin: Scenario = {
     const clients = runs * PER_RUN;
     await bench.store(FLOW);
     const api = await startApi(bench);
-    const notified = new Map<string, [number, number][]>();
-    const { unlisten } = await bench.sql.listen(EVENTS_CHANNEL, (payload) => {
-      const colon = payload.lastIndexOf(':');
-      const runId = payload.slice(0, colon);
-      const list = notified.get(runId) ?? [];
-      list.push([Number(payload.slice(colon + 1)), Date.now()]);
-      notified.set(runId, list);
-    });
-    const loop = monitorEventLoopDelay({ resolution: 10 });
     const rssMb: Record<string, number | undefined> = {};
     let peak = 0;
     let sampler: NodeJS.Timeout | undefined;
-    const receipts: Receipt[] = [];
     try {
       // Warm the routes the clients use (first requests load code), then the baseline.
       await fetch(`${api.base}/api/v1/runs?limit=1`).then((r) => r.text());
@@ -173,95 +146,44 @@ export const sseFanin: Scenario = {
       sampler = setInterval(() => (peak = Math.max(peak, api.rss() ?? 0)), 100);
       const lagBefore = await eventLag(api.base);
       bench.log(`sse-fanin: ${clients} clients on ${runs} runs, API pid ${api.child.pid} (RSS ${rssMb.idle} MiB)`);
-      loop.enable();
-      let open = 0;
-      const t0 = Date.now();
-      const watchers: Promise<void>[] = [];
-      await Promise.all(
-        Array.from({ length: runs }, async () => {
-          const res = await fetch(`${api.base}/api/v1/flows/${FLOW.name}/runs`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: '{"inputs":{}}',
-          });
-          const run = (await res.json()) as { runId: string };
-          if (res.status !== 201 && res.status !== 202 && res.status !== 200)
-            throw new Error(`sse-fanin: starting a run: ${res.status} ${JSON.stringify(run)}`);
-          for (let c = 0; c < PER_RUN; c++) {
-            const watcher = watch(api.base, run.runId, receipts, () => {
-              if (++open === clients) rssMb.connected = api.rss();
-            });
-            // Awaited below; this only keeps a failure while runs are still starting from going unhandled.
-            watcher.catch(() => undefined);
-            watchers.push(watcher);
-          }
-        }),
-      );
-      await Promise.all(watchers);
-      const wallMs = Date.now() - t0;
-      loop.disable();
+      const job: ClientsJob = {
+        base: api.base,
+        databaseUrl: bench.services.databaseUrl,
+        flowName: FLOW.name,
+        runs,
+        perRun: PER_RUN,
+        activityNodes: ACTIVITY_NODES,
+      };
+      const seen = await runClientsProcess(job, () => (rssMb.connected = api.rss()));
       const lagAfter = await eventLag(api.base);
       rssMb.end = api.rss();
       if (rssMb.idle !== undefined) rssMb.peak = Math.max(peak, rssMb.idle, rssMb.connected ?? 0, rssMb.end ?? 0);
-
-      const live = receipts.filter((r) => r.ts >= r.connectedAt);
-      if (live.length === 0) throw new Error('sse-fanin: no event was written after its client connected');
-      const storedAt = (r: Receipt) => notified.get(r.runId)?.find(([seq]) => seq >= r.seq)?.[1];
-      const withStore = live.filter((r) => storedAt(r) !== undefined);
-      const split = (of: Receipt[]) => ({
-        total: summary(of.map((r) => r.at - r.ts)),
-        tsToStored: summary(of.map((r) => storedAt(r)! - r.ts)),
-        storedToClient: summary(of.map((r) => r.at - storedAt(r)!)),
-      });
-      const byType: Record<string, unknown> = {};
-      for (const type of [...new Set(withStore.map((r) => r.type))].sort())
-        byType[type] = split(withStore.filter((r) => r.type === type));
-      // An activity node's node.started is written by its activity at once; every other event
-      // (node.completed rides the activity's result, pure nodes' and the run's own events are
-      // drafted by the workflow) waits for the workflow to hand it to an activity or a local one.
-      const byActivity = (r: Receipt) => r.type === 'node.started' && ACTIVITY_NODES.has(r.nodeId ?? '');
-      const byPath = {
-        writtenByItsActivity: split(withStore.filter(byActivity)),
-        throughTheWorkflow: split(withStore.filter((r) => !byActivity(r))),
-      };
       const lagCount = lagAfter.count - lagBefore.count;
       const apiP99 = lagAfter.buckets.find(([, n], i) => n - (lagBefore.buckets[i]?.[1] ?? 0) >= 0.99 * lagCount)?.[0];
-      const latency = live.map((r) => r.at - r.ts);
       return {
         'sse-fanin': {
           runs,
           clients,
           nodesPerRun: FLOW.nodes.length,
-          wallMs,
-          events: receipts.length,
-          liveEvents: live.length,
-          p50Ms: pct(latency, 50),
-          p99Ms: pct(latency, 99),
-          maxMs: round(Math.max(...latency)),
+          ...seen,
           split: {
-            tsToStored: summary(withStore.map((r) => storedAt(r)! - r.ts)),
-            storedToClient: summary(withStore.map((r) => r.at - storedAt(r)!)),
-            byPath,
-            byType,
+            ...seen.split,
             apiTsToSocket: {
               n: lagCount,
               meanMs: lagCount ? round(((lagAfter.sum - lagBefore.sum) / lagCount) * 1000) : undefined,
               p99AtMostMs: apiP99 === undefined ? undefined : apiP99 * 1000,
             },
-            benchEventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
           },
           apiRssMb: rssMb,
           apiKbPerClient:
             rssMb.connected !== undefined && rssMb.idle !== undefined
               ? round(((rssMb.connected - rssMb.idle) * 1024) / clients)
               : undefined,
-          note: 'API in its own process (npm run api); clients, worker, Postgres and Temporal on the same machine. Latency: event ts → client receipt, for events written after the client connected; stored = the NOTIFY a LISTEN in the bench process received',
+          note: 'API (npm run api) and the clients each in a process of their own; worker, Postgres and Temporal on the same machine. Latency: event ts → client receipt, for events written after the client connected; stored = when a LISTEN in the clients process got its NOTIFY',
         },
       };
     } finally {
       clearInterval(sampler);
-      loop.disable();
-      await unlisten().catch(() => undefined);
       await api.stop();
     }
   },
