@@ -77,7 +77,9 @@ export function createEventPublisher(
       if (quiet) return;
       pending.push(draft);
       if (draft.type === 'node.token' || draft.type === 'node.progress') timer ??= setTimeout(flush, TOKEN_FLUSH_MS);
-      else flush();
+      // After the current synchronous run: drafts pushed in one go (the run's events an activity
+      // carries, then its node.started) share one append instead of the rest waiting for the first.
+      else queueMicrotask(flush);
     },
     async settle(ms: number): Promise<EventDraft[]> {
       flush();

@@ -86,3 +86,23 @@ export function pureChain(name: string, n: number): BenchFlow {
     edges: ids.slice(1).map((id, i) => ({ source: ids[i], target: id })),
   };
 }
+
+/**
+ * A run whose events flow for a few seconds: a slow first node (watchers connect meanwhile), a
+ * diamond and a tail of echoes of `stepMs` each. 7 nodes, 16 events per run.
+ */
+export function slowDiamond(name: string, firstMs: number, stepMs: number): BenchFlow {
+  return {
+    name,
+    nodes: [
+      { id: 'in', type: 'input' },
+      { id: 'a', type: 'echo', params: { value: 'a', durationMs: firstMs } },
+      { id: 'b', type: 'echo', params: { value: 'b', durationMs: stepMs } },
+      { id: 'c', type: 'echo', params: { value: 'c', durationMs: stepMs } },
+      { id: 'd', type: 'echo', params: { value: 'd', durationMs: stepMs } },
+      { id: 'e', type: 'echo', params: { value: 'e', durationMs: stepMs } },
+      { id: 'out', type: 'output', params: { value: '{{b}}{{c}}{{e}}' } },
+    ],
+    edges: edgesOf('in>a', 'a>b', 'a>c', 'b>d', 'c>d', 'd>e', 'e>out'),
+  };
+}

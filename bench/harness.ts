@@ -40,6 +40,8 @@ export interface Bench {
   lastHandWorkflowId?: string;
   /** Reads a run's events over SSE, recording publish → receipt latency (same clock). */
   watch(runId: string, into: number[]): Promise<void>;
+  /** Where the scratch services are, for a scenario that starts its own process (`npm run api`). */
+  services: { databaseUrl: string; temporalAddress: string; taskQueue: string };
 }
 
 const TASK_QUEUE = 'bench';
@@ -127,6 +129,7 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       sql,
       log: o.log,
       post,
+      services: { databaseUrl: services.databaseUrl, temporalAddress: services.temporalAddress, taskQueue: TASK_QUEUE },
       store: (flow) => post('/api/v1/flows', flow),
       async runTempo(flow, inputs = {}) {
         let run = await post(`/api/v1/flows/${flow}/runs?wait=300`, { inputs });

@@ -81,20 +81,23 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
   // ride many node activities, and only the first write may create its runs row).
   const starts: { runId: string; d: EventDraft }[] = [];
   await sql.begin(async (tx) => {
+    // What follows the lock is sent at once (one round trip, not one each) and runs in the order
+    // it is executed here: the events, their heads and NOTIFY, then the runs rows.
+    const writes: PromiseLike<unknown>[] = [];
     if (runIds.length > 0) {
       // One statement locks every head row, in sorted order (no deadlock between writers).
-      const heads = await tx<{ run_id: string; last_seq: bigint }[]>`
-        INSERT INTO run_event_heads (run_id) SELECT unnest(${runIds}::text[])
-        ON CONFLICT (run_id) DO UPDATE SET last_seq = run_event_heads.last_seq
-        RETURNING run_id, last_seq`;
-      const last = new Map(heads.map((h) => [h.run_id, Number(h.last_seq)]));
+      // Pipelined: the keys already stored are read right after the lock, in the same round trip.
       const allKeys = runIds.flatMap((id) => byRun.get(id)!.drafts.map((d) => d.key));
-      const existing = new Set(
-        (
-          await tx<{ run_id: string; dedupe_key: string }[]>`
-          SELECT run_id, dedupe_key FROM run_events WHERE run_id = ANY(${runIds}::text[]) AND dedupe_key = ANY(${allKeys}::text[])`
-        ).map((r) => `${r.run_id}\u0000${r.dedupe_key}`),
-      );
+      const [heads, stored] = await Promise.all([
+        tx<{ run_id: string; last_seq: bigint }[]>`
+          INSERT INTO run_event_heads (run_id) SELECT unnest(${runIds}::text[])
+          ON CONFLICT (run_id) DO UPDATE SET last_seq = run_event_heads.last_seq
+          RETURNING run_id, last_seq`,
+        tx<{ run_id: string; dedupe_key: string }[]>`
+          SELECT run_id, dedupe_key FROM run_events WHERE run_id = ANY(${runIds}::text[]) AND dedupe_key = ANY(${allKeys}::text[])`,
+      ]);
+      const last = new Map(heads.map((h) => [h.run_id, Number(h.last_seq)]));
+      const existing = new Set(stored.map((r) => `${r.run_id}\u0000${r.dedupe_key}`));
       const rows: Record<string, unknown>[] = [];
       const notify: string[] = [];
       const newHeads: { run_id: string; last_seq: number }[] = [];
@@ -130,17 +133,18 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
           notify.push(`${runId}:${seq}`);
         }
       }
-      if (rows.length > 0) {
-        await tx`
-          INSERT INTO run_events (run_id, seq, type, node_id, attempt, dedupe_key, ts, data)
-          SELECT * FROM jsonb_to_recordset(${tx.json(rows as never)}::jsonb)
-            AS r(run_id text, seq bigint, type text, node_id text, attempt integer, dedupe_key text, ts timestamptz, data jsonb)`;
-        await tx`
-          UPDATE run_event_heads h SET last_seq = v.last_seq
-          FROM jsonb_to_recordset(${tx.json(newHeads as never)}::jsonb) AS v(run_id text, last_seq bigint)
-          WHERE h.run_id = v.run_id`;
-        await tx`SELECT pg_notify(${EVENTS_CHANNEL}, p) FROM unnest(${notify}::text[]) AS p`;
-      }
+      if (rows.length > 0)
+        writes.push(
+          tx`
+            INSERT INTO run_events (run_id, seq, type, node_id, attempt, dedupe_key, ts, data)
+            SELECT * FROM jsonb_to_recordset(${tx.json(rows as never)}::jsonb)
+              AS r(run_id text, seq bigint, type text, node_id text, attempt integer, dedupe_key text, ts timestamptz, data jsonb)`.execute(),
+          tx`
+            UPDATE run_event_heads h SET last_seq = v.last_seq
+            FROM jsonb_to_recordset(${tx.json(newHeads as never)}::jsonb) AS v(run_id text, last_seq bigint)
+            WHERE h.run_id = v.run_id`.execute(),
+          tx`SELECT pg_notify(${EVENTS_CHANNEL}, p) FROM unnest(${notify}::text[]) AS p`.execute(),
+        );
     }
     // A run's first event gives it a row, also when no API started it (schedules, sub-flows).
     for (const { runId, d } of starts) {
@@ -152,16 +156,19 @@ async function writeBatch(sql: Sql, batch: Request[]): Promise<void> {
         workflowId?: string;
       };
       if (!s.flowId || !s.flowName || !s.flowVersion) continue;
-      await insertRunRow(tx, {
-        runId,
-        workflowId: s.workflowId,
-        flowId: s.flowId,
-        flowName: s.flowName,
-        flowVersion: s.flowVersion,
-        origin: s.origin ?? 'api',
-      });
+      writes.push(
+        insertRunRow(tx, {
+          runId,
+          workflowId: s.workflowId,
+          flowId: s.flowId,
+          flowName: s.flowName,
+          flowVersion: s.flowVersion,
+          origin: s.origin ?? 'api',
+        }),
+      );
     }
-    for (const [runId, { final }] of byRun) if (final) await closeRunRow(tx, runId, final);
+    for (const [runId, { final }] of byRun) if (final) writes.push(closeRunRow(tx, runId, final));
+    await Promise.all(writes);
   });
 }
 

@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario.js';
 import { compareScenario } from './compare.js';
 import { loop } from './loop.js';
 import { scaling } from './scaling.js';
+import { sseFanin } from './sse-fanin.js';
 import { throughput } from './throughput.js';
 import { waiting } from './waiting.js';
 import { web } from './web.js';
@@ -15,6 +16,7 @@ export const SCENARIOS: Scenario[] = [
   compareScenario('chain-50-pure', pureChain('bench-chain-50-pure', 50), 'handPureChain', ['bench', 50], true),
   wideSlow,
   throughput,
+  sseFanin,
   loop,
   waiting,
   scaling,

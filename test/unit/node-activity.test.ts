@@ -113,6 +113,21 @@ describe("createEventPublisher (one activity's events)", () => {
     expect(written).toEqual(['node.started:1', 'node.token:2', 'node.token:3']);
   });
 
+  it("writes the events pushed in one go (the run's handed-over events, then node.started) in one append", async () => {
+    const appends: string[][] = [];
+    const events = createEventPublisher(
+      { append: async (_r, e) => void appends.push(e.map((d) => d.key)) },
+      'r',
+      false,
+      silent,
+    );
+    events.push(draft('run.started', 1));
+    events.push(draft('node.completed', 2));
+    events.push(draft('node.started', 3));
+    expect(await events.settle(10_000)).toEqual([]);
+    expect(appends).toEqual([['run.started:1', 'node.completed:2', 'node.started:3']]);
+  });
+
   it('drops a batch the event log refuses for good, and hands back what it could not write in time', async () => {
     let attempts = 0;
     const refused = createEventPublisher(
