@@ -150,8 +150,9 @@ describe('OpenTelemetry traces', () => {
     expect(traceparent.split('-')[1]).toBe(root!.spanContext().traceId);
     // Nothing of the run is orphaned: every span of the trace reaches the caller's span.
     for (const span of trace) expect(ancestry(span)[0]).toBe('POST');
+    // The events no activity carried (here: the run's last ones, with run.completed) go by local activity.
     const publish = trace.filter((s) => s.name === 'RunActivity:publishEvents');
-    expect(publish.length).toBeGreaterThan(1);
+    expect(publish.length).toBeGreaterThanOrEqual(1);
     for (const span of publish) expect(ancestry(span)).toContain('RunWorkflow:runFlow');
   });
 });
