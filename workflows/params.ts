@@ -59,16 +59,20 @@ export class NodeParams {
 
   /** The values an activity needs to resolve `params`: `inputs` and the outputs of the nodes they name. */
   scope(node: NodeDef, params: Record<string, unknown>): Record<string, unknown> {
-    const scope: Record<string, unknown> = { inputs: this.sources.inputs };
-    for (const root of this.scopeNames(node, params))
-      if (this.sources.outputs.has(root)) scope[root] = this.sources.outputs.get(root);
+    const names = this.scopeNames(node, params);
+    // The run's inputs ride in every activity input only where they may be read: an expression sees
+    // its whole scope (`$`), other params only what a placeholder names. Each input is kept in
+    // history, so a large run input no longer repeats in every node activity.
+    const scope: Record<string, unknown> =
+      isExpressionNode(node) || names.has('inputs') ? { inputs: this.sources.inputs } : {};
+    for (const root of names) if (this.sources.outputs.has(root)) scope[root] = this.sources.outputs.get(root);
     return scope;
   }
 
   /** The node ids whose outputs `scope` gives the activity: those the params name (and, for an expression, mention). */
   scopeNames(node: NodeDef, params: Record<string, unknown>): Set<string> {
     const roots = new Set(findPlaceholders(params).map((r) => r.root));
-    if (node.type === 'transform' || node.type === 'condition') {
+    if (isExpressionNode(node)) {
       const expression = String(params.expression ?? '');
       for (const id of this.ancestorsOf(node.id)) if (expression.includes(id)) roots.add(id);
     }
@@ -92,4 +96,9 @@ export class NodeParams {
     if (!set) this.ancestorCache.set(id, (set = ancestors(this.sources.graph, id)));
     return set;
   }
+}
+
+/** A node whose expression is evaluated against its whole scope. */
+function isExpressionNode(node: NodeDef): boolean {
+  return node.type === 'transform' || node.type === 'condition';
 }

@@ -351,4 +351,32 @@ describe('large values', () => {
     const historyBytes = JSON.stringify(history).length;
     expect(historyBytes).toBeLessThan(1024 * 1024);
   });
+
+  it('keeps a large run input out of the activities that never read it', async () => {
+    const doc = 'x'.repeat(64 * 1024);
+    const name = await stack.createFlow({
+      name: uniqueName('big-input'),
+      nodes: [
+        { id: 'plain', type: 'echo', params: { value: 'no inputs here' } },
+        { id: 'named', type: 'echo', params: { value: '{{inputs.title}}' } },
+        { id: 'count', type: 'transform', params: { expression: '$length(inputs.doc)' } },
+      ],
+    });
+    const run = await stack.run(name, { inputs: { doc, title: 'Report' } });
+    expect(run.status).toBe('completed');
+    expect(run.nodes.named.output).toBe('Report');
+    expect(run.nodes.count.output).toBe(64 * 1024);
+    const history = await stack.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const scopes = new Map(
+      (history.events ?? []).flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        if (!a) return [];
+        const input = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString());
+        return [[a.activityId!, input.scope as Record<string, unknown>]];
+      }),
+    );
+    // Before, every node activity carried the run's inputs: 64 KiB more history per node.
+    expect(scopes.get('plain')).toEqual({});
+    expect(scopes.get('named')).toEqual({ inputs: { doc, title: 'Report' } });
+  });
 });
