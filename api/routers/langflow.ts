@@ -1,8 +1,9 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { convertLangflow, exportProblems, type LangflowExport } from '../../langflow/index.js';
 import type { Logger, Sql } from '../../infra/index.js';
 import type { EventHub } from '../../events/index.js';
+import { keyNameOf } from '../auth.js';
 import { checkDefinition, createFlow, getFlow, updateFlow } from '../flow-store.js';
 import { HttpError } from '../http-error.js';
 import type { RunService } from '../run-service.js';
@@ -11,6 +12,7 @@ import { langflowRunSchema } from '../schemas.js';
 import { prepareRun, saveLangflowSource } from './langflow/source.js';
 import { failureBody, runResponse, selection, statusFor, type LangflowRun } from './langflow/response.js';
 import { streamRun } from './langflow/stream.js';
+import type { StreamGate } from '../sse.js';
 
 const importQuery = z.object({
   allowUnsupported: z.enum(['true', 'false']).optional(),
@@ -25,8 +27,25 @@ const RUN_WAIT_SECONDS = 300;
  * Langflow compatibility: import a Langflow export, and Langflow's `/run` and `/webhook` endpoints
  * (with `x-api-key`, tweaks and `?stream=true`) over ordinary Tempoflow runs.
  */
-export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: Set<Response>, logger: Logger): Router {
+export function langflowRouter(
+  sql: Sql,
+  runs: RunService,
+  hub: EventHub,
+  open: Set<Response>,
+  logger: Logger,
+  gate: StreamGate,
+): Router {
   const router = Router();
+
+  /** A stream slot for this caller (the same caps as the run event streams), or 429/503 with Retry-After. */
+  const admit = (req: Request, res: Response): (() => void) => {
+    try {
+      return gate.admit(keyNameOf(res) ?? `address:${req.socket.remoteAddress ?? ''}`);
+    } catch (err) {
+      res.set('retry-after', '5');
+      throw err;
+    }
+  };
 
   router.post('/flows/import/langflow', async (req, res) => {
     const query = parseBody(importQuery, req.query, 'query');
@@ -66,20 +85,27 @@ export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: 
     const body = parseBody(langflowRunSchema, req.body ?? {});
     const { flow, source, converted, tweaks } = await prepareRun(sql, req.params.flow, body.tweaks);
     const sessionId = body.session_id || flow.id;
-    const started = await runs.start(
-      flow.id,
-      {
-        version: flow.version,
-        inputs: {
-          input_value: body.input_value ?? null,
-          input_type: body.input_type ?? 'chat',
-          session_id: sessionId,
-          ...(source ? {} : { input: body.input_value ?? null }),
+    // A stream takes its slot before the run starts: a refused stream starts nothing.
+    const release = req.query.stream === 'true' ? admit(req, res) : undefined;
+    const started = await runs
+      .start(
+        flow.id,
+        {
+          version: flow.version,
+          inputs: {
+            input_value: body.input_value ?? null,
+            input_type: body.input_type ?? 'chat',
+            session_id: sessionId,
+            ...(source ? {} : { input: body.input_value ?? null }),
+          },
+          ...(tweaks ? { tweaks } : {}),
         },
-        ...(tweaks ? { tweaks } : {}),
-      },
-      'api',
-    );
+        'api',
+      )
+      .catch((err: unknown) => {
+        release?.();
+        throw err;
+      });
     res.setHeader('x-tempoflow-run-id', started.runId);
     const run: LangflowRun = {
       runId: started.runId,
@@ -89,7 +115,7 @@ export function langflowRouter(sql: Sql, runs: RunService, hub: EventHub, open: 
       sessionId,
       body,
     };
-    if (req.query.stream === 'true') return streamRun(req, res, { runs, hub, open, logger }, run);
+    if (release) return streamRun(req, res, { runs, hub, open, logger, onClose: release }, run);
     await runs.waitFor(started.runId, RUN_WAIT_SECONDS);
     const view = await runs.get(started.runId);
     if (view.status !== 'completed') return void res.status(statusFor(view)).json(failureBody(view));

@@ -472,6 +472,20 @@ describe('unbounded resources', () => {
       expect((await open('key-a')).status).toBe(200);
       const third = await open('key-a');
       expect(third).toMatchObject({ status: 429, retryAfter: '5', body: { error: { code: 'too_many_streams' } } });
+      // Langflow's streaming /run shares the caps, and a refused stream starts no run.
+      const runsOf = async () =>
+        (await secured.api('GET', `/api/v1/runs?flow=${name}`, undefined, auth)).body.runs.length as number;
+      const before = await runsOf();
+      const lf = await fetch(`${base}/api/v1/run/${name}?stream=true`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'key-a', 'content-type': 'application/json' },
+        body: JSON.stringify({ input_value: 'hi' }),
+      });
+      expect(lf.status).toBe(429);
+      expect(lf.headers.get('retry-after')).toBe('5');
+      expect(lf.headers.get('x-tempoflow-run-id')).toBeNull();
+      expect(((await lf.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+      expect(await runsOf()).toBe(before);
       expect((await open('key-b')).status).toBe(200);
       const total = await open('key-c');
       expect(total).toMatchObject({ status: 503, body: { error: { code: 'too_many_streams' } } });

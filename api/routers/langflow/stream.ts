@@ -12,6 +12,8 @@ export interface StreamDeps {
   /** Open streams, ended when the server closes. */
   open: Set<Response>;
   logger: Logger;
+  /** Called once when the stream ends (gives its slot back). */
+  onClose?: () => void;
 }
 
 /**
@@ -39,6 +41,7 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
     closed = true;
     unsubscribe();
     deps.open.delete(res);
+    deps.onClose?.();
     res.end();
   };
   /** Frames the queued events one at a time, in order (some need the run's view first). */
