@@ -1,3 +1,4 @@
+import { startApi } from '../api-process.js';
 import { FIVE_NODES } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { pct, round } from '../stats.js';
@@ -40,6 +41,33 @@ export const throughput: Scenario = {
       const run = await bench.post(`/api/v1/flows/${FIVE_NODES.name}/runs`, { inputs: { n: i } });
       await bench.watch(run.runId, idle);
     }
+    // The same 300 runs through an API in its own process (`npm run api`, as deployed): the
+    // in-process API queues the burst's HTTP requests on the event loop the worker also uses.
+    bench.log(`throughput: ${RUNS} runs through an API in its own process`);
+    const api = await startApi(bench, 'throughput');
+    const separate: number[] = [];
+    let separateWall = 0;
+    try {
+      const s0 = performance.now();
+      await Promise.all(
+        Array.from({ length: RUNS }, async (_, i) => {
+          const started = performance.now();
+          const res = await fetch(`${api.base}/api/v1/flows/${FIVE_NODES.name}/runs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ inputs: { n: i } }),
+          });
+          if (res.status !== 202) throw new Error(`throughput: POST answered ${res.status}: ${await res.text()}`);
+          const run = (await res.json()) as { workflowId: string };
+          await bench.client.workflow.getHandle(run.workflowId).result();
+          separate.push(performance.now() - started);
+        }),
+      );
+      separateWall = performance.now() - s0;
+    } finally {
+      await api.stop();
+    }
+    const separateRunsPerSec = RUNS / (separateWall / 1000);
     return {
       throughput: {
         runs: RUNS,
@@ -49,6 +77,12 @@ export const throughput: Scenario = {
         ratioVsHandwritten: round(handwrittenRunsPerSec / runsPerSec, 2),
         p50LatencyMs: pct(latencies, 50),
         p99LatencyMs: pct(latencies, 99),
+        separateApi: {
+          runsPerSec: round(separateRunsPerSec),
+          ratioVsHandwritten: round(handwrittenRunsPerSec / separateRunsPerSec, 2),
+          p50LatencyMs: pct(separate, 50),
+          p99LatencyMs: pct(separate, 99),
+        },
       },
       'sse-latency': {
         events: sse.length,
@@ -70,6 +104,13 @@ export const throughput: Scenario = {
         `${t.handwrittenRunsPerSec} runs/s`,
         '',
         `${t.ratioVsHandwritten}×`,
+      ],
+      [
+        `throughput, API in its own process`,
+        `${t.separateApi.runsPerSec} runs/s, p50 ${t.separateApi.p50LatencyMs} ms, p99 ${t.separateApi.p99LatencyMs} ms`,
+        `${t.handwrittenRunsPerSec} runs/s`,
+        '',
+        `${t.separateApi.ratioVsHandwritten}×`,
       ],
       [
         'sse-latency',
