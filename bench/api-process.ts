@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../dev/stop-child.js';
 import { freePort } from '../infra/index.js';
 import type { Bench } from './harness.js';
 import { round } from './stats.js';
@@ -40,7 +41,6 @@ export async function startApi(bench: Bench, label: string): Promise<ApiProcess>
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
   const api: ApiProcess = {
     base,
@@ -53,10 +53,7 @@ export async function startApi(bench: Bench, label: string): Promise<ApiProcess>
         return undefined;
       }
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child, 10_000),
   };
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${label}: the API exited (${child.exitCode}): ${log}`);

@@ -1,3 +1,4 @@
+import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
 import { createSseParser } from '../events/index.js';
 import { sleep } from './services.js';
 
@@ -11,8 +12,6 @@ export interface Followed {
   gaps: number;
   duplicates: number;
 }
-
-const TERMINAL = ['run.completed', 'run.failed', 'run.cancelled'];
 
 /**
  * Follows a run's stream as a browser's EventSource does: on any error or end without a terminal
@@ -46,7 +45,7 @@ export async function follow(base: string, f: Followed, deadline: number): Promi
               reason: data.reason,
               attempt: data.attempt,
             });
-            if (TERMINAL.includes(frame.event ?? '')) {
+            if (TERMINAL_RUN_EVENTS.includes(frame.event as EventType)) {
               f.terminal = frame.event;
               f.ended = Date.now();
             }

@@ -6,7 +6,6 @@ export class RoleSlot {
   crashes = 0;
   /** The end of the log of each process that exited on its own. */
   crashLogs: string[] = [];
-  startupMs: number[] = [];
   private expectedExit = new WeakSet<RoleProcess>();
   constructor(
     readonly role: 'api' | 'worker',
@@ -23,7 +22,6 @@ export class RoleSlot {
         this.crashes += 1;
         this.crashLogs.push(p.log.slice(-3000));
       }
-      this.startupMs.push(...p.startupMs);
     });
   }
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -12,7 +12,6 @@ import { sleep, startPostgres, startTemporal } from './services.js';
 import type { Profile, Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
 export type { Profile, Scenario, ScenarioContext, ScenarioResult } from './types.js';
-export { RoleSlot } from './role-slot.js';
 
 /** The processes of the chaos stack and the base URL of its API. */
 interface ChaosStack {

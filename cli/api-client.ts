@@ -1,3 +1,4 @@
+import { TERMINAL_RUN_EVENTS, type EventType } from '../flow/index.js';
 import { createSseParser } from '../events/index.js';
 
 /** A small client of the Tempoflow HTTP API for the CLI. */
@@ -64,8 +65,7 @@ export function createApiClient(baseUrl: string, apiKey?: string) {
             if (!frame.id || !frame.data) continue;
             last = Number(frame.id);
             yield { id: last, event: frame.event ?? 'message', data: JSON.parse(frame.data) };
-            if (frame.event === 'run.completed' || frame.event === 'run.failed' || frame.event === 'run.cancelled')
-              ended = true;
+            if (TERMINAL_RUN_EVENTS.includes(frame.event as EventType)) ended = true;
           }
         }
         if (ended) return;

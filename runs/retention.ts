@@ -1,4 +1,5 @@
 import type { Logger, Sql } from '../infra/index.js';
+import { deleteRunsData } from './run-rows.js';
 
 /** Any fixed number: the advisory lock that lets one API process prune at a time. */
 const RETENTION_LOCK = 7_361_001;
@@ -23,13 +24,7 @@ export async function pruneClosedRuns(sql: Sql, days: number, batch = 500): Prom
       ORDER BY closed_at LIMIT ${batch}`;
     if (runs.length === 0) return 0;
     const ids = runs.map((r) => r.run_id);
-    const patterns = ids.map((id) => `${id.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`);
-    const owned = (column: string) =>
-      tx`(${tx(column)} = ANY(${ids}::text[]) OR ${tx(column)} LIKE ANY(${patterns}::text[]))`;
-    await tx`DELETE FROM run_events WHERE ${owned('run_id')}`;
-    await tx`DELETE FROM run_event_heads WHERE ${owned('run_id')}`;
-    await tx`DELETE FROM blobs WHERE ${owned('run_id')}`;
-    await tx`DELETE FROM runs WHERE run_id = ANY(${ids}::text[])`;
+    await deleteRunsData(tx, ids);
     return ids.length;
   });
 }

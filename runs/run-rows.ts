@@ -47,15 +47,22 @@ export async function readRunRow(sql: Sql, runId: string): Promise<RunRow | unde
 }
 
 /**
- * Forgets what Postgres holds of a run and of its sub-flows (events, blobs, the row), in `tx`:
- * an idempotency key reused after Temporal forgot the run starts clean.
+ * Forgets what Postgres holds of runs and of their sub-flows (`<runId>.<node>…`: events, blobs,
+ * rows), in `tx`. Retention prunes closed runs with it; a reused idempotency key, a forgotten run.
  */
-export async function deleteRunData(tx: Db, runId: string): Promise<void> {
-  const children = `${runId}.%`;
-  await tx`DELETE FROM run_events WHERE run_id = ${runId} OR run_id LIKE ${children}`;
-  await tx`DELETE FROM run_event_heads WHERE run_id = ${runId} OR run_id LIKE ${children}`;
-  await tx`DELETE FROM blobs WHERE run_id = ${runId} OR run_id LIKE ${children}`;
-  await tx`DELETE FROM runs WHERE run_id = ${runId}`;
+export async function deleteRunsData(tx: Db, ids: string[]): Promise<void> {
+  const patterns = ids.map((id) => `${id.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`);
+  const owned = (column: string) =>
+    tx`(${tx(column)} = ANY(${ids}::text[]) OR ${tx(column)} LIKE ANY(${patterns}::text[]))`;
+  await tx`DELETE FROM run_events WHERE ${owned('run_id')}`;
+  await tx`DELETE FROM run_event_heads WHERE ${owned('run_id')}`;
+  await tx`DELETE FROM blobs WHERE ${owned('run_id')}`;
+  await tx`DELETE FROM runs WHERE run_id = ANY(${ids}::text[])`;
+}
+
+/** Forgets one run (see deleteRunsData): an idempotency key reused after Temporal forgot the run starts clean. */
+export function deleteRunData(tx: Db, runId: string): Promise<void> {
+  return deleteRunsData(tx, [runId]);
 }
 
 /** True when Postgres holds anything of the run (its row or its events). */

@@ -2,7 +2,7 @@ import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptio
 import type { NodeDef } from '../flow/core.js';
 
 /** A node's `startToCloseTimeout` when it names none. */
-export const DEFAULT_TIMEOUT = '10m';
+const DEFAULT_TIMEOUT = '10m';
 /** A node's retry policy when it names none; also the policy of the workflow's helper activities. */
 export const DEFAULT_RETRY = {
   maximumAttempts: 3,
@@ -11,18 +11,18 @@ export const DEFAULT_RETRY = {
   maximumInterval: '1m',
 };
 /** Every node activity heartbeats (the shared activity middleware); this long without one means its worker is gone. */
-export const NODE_HEARTBEAT_TIMEOUT = '10s';
+const NODE_HEARTBEAT_TIMEOUT = '10s';
 /** The server hands a heartbeat timeout to the workflow instead of retrying it (see runActivityNode). */
-export const HEARTBEAT_TIMEOUT_TYPE = 'TemporalTimeout:Heartbeat';
+const HEARTBEAT_TIMEOUT_TYPE = 'TemporalTimeout:Heartbeat';
 
 /** Where a node runs: its loop item (undefined for a whole run) and the run's fairness key. */
-export interface NodePlacement {
+interface NodePlacement {
   loopItem?: number;
   fairnessKey?: string;
 }
 
 /** A node's activity id: the node id, prefixed with the loop item's index inside a loop body. */
-export function nodeActivityId(node: NodeDef, loopItem: number | undefined): string {
+function nodeActivityId(node: NodeDef, loopItem: number | undefined): string {
   return loopItem === undefined ? node.id : `${loopItem}.${node.id}`;
 }
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import {
+  DEFAULT_PRIORITY,
   findPlaceholders,
   type EventDraft,
   type EventType,
@@ -75,6 +76,11 @@ export class NodeContext {
   completed(node: NodeDef, output: unknown, data?: Record<string, unknown>): NodeActivityResult {
     this.announce('node.completed', node.id, data, 1);
     return { output, attempt: 1 };
+  }
+
+  /** The priority of a child workflow a node starts: the node's, else the run's, with the run's fairness key. */
+  childPriority(node: NodeDef): { priorityKey: number; fairnessKey?: string } {
+    return { priorityKey: node.priority ?? this.run.priority ?? DEFAULT_PRIORITY, fairnessKey: this.run.fairnessKey };
   }
 
   putAhead(nodeId: string, result: NodeActivityResult): void {

@@ -1,5 +1,5 @@
 import { proxyLocalActivities, condition, CancellationScope } from '@temporalio/workflow';
-import type { EventDraft, EventType, RunState } from '../flow/index.js';
+import type { EventDraft, EventType, RunState } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 
 /** How long one batch may wait for Postgres before the outbox gives up on it. */

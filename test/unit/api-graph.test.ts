@@ -1,23 +1,9 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { moduleGraph } from '../helpers/module-graph.js';
 
 /** Every Tempoflow source file an entry point loads, transitively (npm packages left out). */
 async function reachable(entry: string): Promise<string[]> {
-  const { metafile } = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'silent',
-  });
-  return Object.keys(metafile.inputs).sort();
+  return Object.keys(await moduleGraph(entry, 'external')).sort();
 }
 
 describe('the API stands alone', () => {

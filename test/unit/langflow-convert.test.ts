@@ -15,6 +15,7 @@ import { validateFlow } from '../../flow/index.js';
 import { checkJsonata } from '../../flow/expression-check.js';
 import { evaluateArithmetic, htmlToText, parseJsonAnswer } from '../../activities/nodes/agent/index.js';
 import jsonata from 'jsonata';
+import { langflowEdge, langflowNode } from '../helpers/langflow-export.js';
 
 // The Langflow starter projects in shared/, beside this checkout (as CI lays it out).
 // LANGFLOW_STARTERS_DIR points elsewhere (e.g. from a git worktree, where ../shared is not beside the checkout).
@@ -32,24 +33,8 @@ function exportOf(
   return {
     name: 'Own Flow',
     data: {
-      nodes: nodes.map(([id, type, values, tool]) => ({
-        id,
-        type: 'genericNode',
-        data: {
-          id,
-          type,
-          node: {
-            display_name: `${type} component`,
-            tool_mode: tool ?? false,
-            template: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }])),
-          },
-        },
-      })),
-      edges: edges.map(([source, output, target, fieldName]) => ({
-        source,
-        target,
-        data: { sourceHandle: { id: source, name: output }, targetHandle: { id: target, fieldName } },
-      })),
+      nodes: nodes.map(([id, type, values, tool]) => langflowNode(id, type, values, tool)),
+      edges: edges.map(([source, output, target, fieldName]) => langflowEdge(source, output, target, fieldName)),
     },
   };
 }

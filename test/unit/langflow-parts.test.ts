@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LangflowEdge, LangflowExport, LangflowNode } from '../../langflow/index.js';
+import { langflowEdge, langflowNode } from '../helpers/langflow-export.js';
 import { convertLangflow } from '../../langflow/convert.js';
 import { nativeEdges, nativeIds, topoOrder } from '../../langflow/graph.js';
 import { bodyExport, loopBody } from '../../langflow/loop-body.js';
@@ -9,24 +10,8 @@ import { DEFAULT_WEB_SEARCH_URL, isTool, toolFor } from '../../langflow/tools.js
 
 // The converter's pieces on their own: each is pure, so each is tested without a flow around it.
 
-const node = (id: string, type: string, values: Record<string, unknown> = {}, tool = false): LangflowNode => ({
-  id,
-  type: 'genericNode',
-  data: {
-    id,
-    type,
-    node: {
-      display_name: `${type} component`,
-      tool_mode: tool,
-      template: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }])),
-    },
-  },
-});
-const edge = (source: string, output: string, target: string, fieldName: string): LangflowEdge => ({
-  source,
-  target,
-  data: { sourceHandle: { id: source, name: output }, targetHandle: { id: target, fieldName } },
-});
+const node = langflowNode;
+const edge = langflowEdge;
 
 describe('graph', () => {
   it('gives clashing Langflow ids distinct native ids', () => {

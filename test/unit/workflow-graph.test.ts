@@ -1,24 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The workflow bundle's module graph, as esbuild sees it (npm packages included). */
-async function graph(entry: string): Promise<Metafile['inputs']> {
-  const { metafile } = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    format: 'esm',
-    logLevel: 'silent',
-  });
-  return metafile.inputs;
-}
+import { moduleGraph } from '../helpers/module-graph.js';
 
 /** Modules evaluated when the entry loads: static imports only, not `require` calls made later. */
 function loadedAtStart(inputs: Metafile['inputs'], entry: string): Set<string> {
@@ -36,7 +18,7 @@ function loadedAtStart(inputs: Metafile['inputs'], entry: string): Set<string> {
 // per cached run (README, Performance: 1,000 waiting runs).
 describe('the workflow bundle', () => {
   it('does not load zod or the flow schemas when a workflow starts', async () => {
-    const inputs = await graph('workflows/index.ts');
+    const inputs = await moduleGraph('workflows/index.ts', 'bundle');
     const loaded = [...loadedAtStart(inputs, 'workflows/index.ts')];
     expect(loaded).toContain('workflows/run-flow.ts');
     expect(loaded).toContain('flow/core.ts');
@@ -46,7 +28,7 @@ describe('the workflow bundle', () => {
   });
 
   it('reaches the validator only through the lazy require that checks resolved placeholders', async () => {
-    const inputs = await graph('workflows/index.ts');
+    const inputs = await moduleGraph('workflows/index.ts', 'bundle');
     const lazy = Object.entries(inputs)
       .filter(([from]) => from.startsWith('workflows/'))
       .flatMap(([from, { imports }]) =>

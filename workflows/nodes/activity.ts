@@ -19,6 +19,12 @@ export const WORKER_LOST_MAX = 25;
 export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
   // Histories recorded before pure nodes ran as local activities replay them as activities.
   if (isLocalNodeType(node.type) && patched('pure-nodes-local')) return runLocalNode(ctx, node, node.type, params);
+  const type = node.type;
+  if (!isActivityNodeType(type))
+    throw ApplicationFailure.nonRetryable(
+      `${node.id}: "${type}" is not run by an activity`,
+      WORKFLOW_ERRORS.InvalidParams,
+    );
   const maximum = node.retry?.maximumAttempts ?? DEFAULT_RETRY.maximumAttempts;
   const input = ctx.activityInput(node, params);
   let attemptBase = 0;
@@ -26,12 +32,7 @@ export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
   for (let lost = 0; ;) {
     const remaining = maximum === 0 ? 0 : maximum - ownFailures;
     const activities = proxyActivities<Activities>(nodeActivityOptions(node, remaining, ctx.run));
-    if (!isActivityNodeType(node.type))
-      throw ApplicationFailure.nonRetryable(
-        `${node.id}: "${node.type}" is not run by an activity`,
-        WORKFLOW_ERRORS.InvalidParams,
-      );
-    const run = activities[node.type];
+    const run = activities[type];
     // The run's unwritten events ride along; given back if the activity may not have written them.
     const riding = ctx.isLoopItem ? [] : ctx.run.outbox.takeForActivity();
     try {

@@ -1,5 +1,5 @@
 import { executeChild } from '@temporalio/workflow';
-import { DEFAULT_PRIORITY, type RunAgentInput } from '../../flow/core.js';
+import { type RunAgentInput } from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
 
 /**
@@ -31,7 +31,7 @@ export const runAgentNode: NodeKindExecutor = async (ctx, node, params) => {
       } satisfies RunAgentInput,
     ],
     staticSummary: `${node.id} · agent`,
-    priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
+    priority: ctx.childPriority(node),
   });
   return ctx.completed(node, output);
 };

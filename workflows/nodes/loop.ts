@@ -1,5 +1,5 @@
 import { executeChild, proxyActivities } from '@temporalio/workflow';
-import { DEFAULT_PRIORITY, type GraphDef, type RunLoopInput } from '../../flow/core.js';
+import { type GraphDef, type RunLoopInput } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { helperActivityOptions } from '../activity-options.js';
 import type { NodeKindExecutor } from '../node-context.js';
@@ -49,7 +49,7 @@ export const runLoopNode: NodeKindExecutor = async (ctx, node, params) => {
             } satisfies RunLoopInput,
           ],
           staticSummary: `${node.id} · loop over ${count} items`,
-          priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
+          priority: ctx.childPriority(node),
         });
   return ctx.completed(node, output, { items: count });
 };

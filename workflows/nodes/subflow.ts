@@ -1,11 +1,5 @@
 import { executeChild } from '@temporalio/workflow';
-import {
-  DEFAULT_PRIORITY,
-  flowSearchAttributes,
-  workflowIdOf,
-  type RunFlowInput,
-  type RunState,
-} from '../../flow/core.js';
+import { flowSearchAttributes, workflowIdOf, type RunFlowInput, type RunState } from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
 
 /**
@@ -36,7 +30,7 @@ export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
     staticSummary: `${node.id} · subflow ${flow.name} v${flow.version}`,
     typedSearchAttributes: flowSearchAttributes(flow),
     memo: { origin: 'subflow', parentRunId: run.runId },
-    priority: { priorityKey: node.priority ?? run.priority ?? DEFAULT_PRIORITY, fairnessKey: run.fairnessKey },
+    priority: ctx.childPriority(node),
   });
   return ctx.completed(node, (result as RunState).outputs);
 };
