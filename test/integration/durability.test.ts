@@ -67,6 +67,8 @@ describe('durability', () => {
     // 50 over 20 of them, not 2 each (40).
     let leaves = 0;
     let concurrency = 0;
+    let lastStart = 0;
+    let firstEnd = Infinity;
     for (const id of sizes.keys()) {
       const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events!;
       const started = events[0].workflowExecutionStartedEventAttributes!;
@@ -77,9 +79,14 @@ describe('durability', () => {
         continue;
       leaves += 1;
       concurrency += JSON.parse(Buffer.from(started.input!.payloads![0].data!).toString()).concurrency;
+      const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + e.eventTime!.nanos! / 1e6;
+      lastStart = Math.max(lastStart, at(events[0]));
+      firstEnd = Math.min(firstEnd, at(events.at(-1)!));
     }
     expect(leaves).toBeGreaterThan(1);
     expect(concurrency).toBe(50);
+    // …and they did run at once: every one had started before the first ended.
+    expect(lastStart).toBeLessThan(firstEnd);
   }, 600_000);
 });
 

@@ -66,5 +66,14 @@ describe('pureChain', () => {
     // t2's 300 KiB result would take the marker past the budget: dropped, t2 runs in its turn.
     expect(result.followers.map((f) => f.nodeId)).toEqual(['t1']);
     expect(seen.map((s) => s.nodeId)).toEqual(['t0', 't1', 't2']);
+
+    // A 200 KiB head leaves room for no 100 KiB follower: the head's bytes count too.
+    const sized: NodeActivity = (i) =>
+      Promise.resolve({ output: 'x'.repeat((i.nodeId === 't0' ? 200 : 100) * 1024), attempt: 1 });
+    const headHeavy = (await new MockActivityEnvironment().run(
+      createPureChain({ transform: sized }),
+      chain(3),
+    )) as PureChainResult;
+    expect(headHeavy.followers).toEqual([]);
   });
 });
