@@ -25,6 +25,15 @@ const chain = (name: string, n: number) => {
   };
 };
 
+/** A run's local activities (as markers) and the activity types it scheduled, from its history. */
+async function historyOf(runId: string) {
+  const events = (await stack.client.workflow.getHandle(`run-${runId}`).fetchHistory()).events ?? [];
+  return {
+    markers: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+    scheduled: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+  };
+}
+
 describe('the workflow event outbox', () => {
   it('writes a chain of activity nodes without a local activity per node, every event in causal order', async () => {
     const name = await stack.createFlow(chain(uniqueName('ride'), 8));
@@ -33,15 +42,9 @@ describe('the workflow event outbox', () => {
 
     // Local activities hold a workflow task open: one per node delayed every next node by a
     // Postgres round trip. Events now ride the next node activity; what is left goes at the end.
-    const history = await stack.client.workflow.getHandle(`run-${run.runId}`).fetchHistory();
-    const markers = (history.events ?? []).filter(
-      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
-    );
+    const { markers, scheduled } = await historyOf(run.runId);
     expect(markers.length).toBeLessThanOrEqual(2);
     // …and not by a regular activity either: the only activities are the eight nodes.
-    const scheduled = (history.events ?? []).flatMap(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
-    );
     expect(scheduled).toEqual(Array(8).fill('echo'));
 
     const events = await readStream(stack.baseUrl, run.runId);
@@ -105,15 +108,9 @@ describe('the workflow event outbox', () => {
     });
     const run = await stack.run(name, { inputs: { x: 1 } });
     expect(run).toMatchObject({ status: 'completed', outputs: { x: 'bc' } });
-    const history = await stack.client.workflow.getHandle(`run-${run.runId}`).fetchHistory();
-    const markers = (history.events ?? []).filter(
-      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
-    );
+    const { markers, scheduled } = await historyOf(run.runId);
     expect(markers.length).toBeLessThanOrEqual(2);
     // …and the nodes still ran as their three activities (no marker count is met by running nothing).
-    const scheduled = (history.events ?? []).flatMap(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
-    );
     expect(scheduled).toEqual(['echo', 'echo', 'echo']);
     expect(markers.length).toBeGreaterThanOrEqual(1); // the run's last events, with run.completed
 
