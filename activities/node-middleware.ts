@@ -14,7 +14,13 @@ import {
 import { isTransientDbError, recordNodeAttempt, type Logger } from '../infra/index.js';
 import { storeIfLarge } from '../runs/index.js';
 import { type EventWriter } from '../events/index.js';
-import { EVENT_SETTLE_MS, collectingPublisher, createEventPublisher, handOver } from './event-publisher.js';
+import {
+  EVENT_CONFIRM_MS,
+  EVENT_SETTLE_MS,
+  collectingPublisher,
+  createEventPublisher,
+  handOver,
+} from './event-publisher.js';
 import { toFailure } from './failure.js';
 import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
 import type { NetGuard } from './net-guard.js';
@@ -152,10 +158,10 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
           ctx.cancellationSignal,
           log,
         );
-        // Report at once: a worker lost between the node's success and this report would run it again.
-        // So node.completed (and whatever Postgres has not taken yet) rides in the result, and the
-        // workflow writes it, before anything that follows the node.
-        const unwritten = await events.settle(0);
+        // Report soon: a worker lost between the node's success and this report would run it again.
+        // So node.completed (and whatever Postgres has not taken within EVENT_CONFIRM_MS) rides in
+        // the result, and the workflow writes it, before anything that follows the node.
+        const unwritten = await events.settle(EVENT_CONFIRM_MS);
         const completed: EventDraft[] = input.quiet
           ? []
           : [draft('node.completed', { durationMs: Date.now() - started, params })];

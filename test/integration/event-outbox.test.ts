@@ -31,6 +31,13 @@ async function historyOf(runId: string) {
   return {
     markers: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
     scheduled: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+    /** The events each node activity handed back in its result, by key. */
+    handedBack: events.flatMap((e) => {
+      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+      if (!payload?.data) return [];
+      const result = JSON.parse(Buffer.from(payload.data).toString()) as { events?: { key: string }[] };
+      return [(result.events ?? []).map((d) => d.key)];
+    }),
   };
 }
 
@@ -60,6 +67,17 @@ describe('the workflow event outbox', () => {
       expect(at('node.started', order[i]), order[i]).toBeGreaterThan(at('node.completed', order[i - 1]));
     expect(events.filter((e) => e.event === 'node.completed')).toHaveLength(order.length);
     expect(events.at(-1)!.event).toBe('run.completed');
+  });
+
+  it('hands back from a fast node only its node.completed once Postgres has taken the rest', async () => {
+    // An echo finishes before the append of its node.started (and the run's events it carried)
+    // comes back. Handing those back unconfirmed made the workflow write them again, each next
+    // carrier carry them again, and every result and input in history grow.
+    const name = await stack.createFlow(chain(uniqueName('handed'), 4));
+    const run = await stack.run(name, { inputs: { x: 'v' } });
+    expect(run.status).toBe('completed');
+    const { handedBack } = await historyOf(run.runId);
+    expect(handedBack).toEqual(['c0', 'c1', 'c2', 'c3'].map((id) => [`node.completed:${id}::1`]));
   });
 
   it('stores a sibling started in the same activation after the events its carrier took', async () => {
