@@ -1,4 +1,5 @@
 import { startApi } from '../api-process.js';
+import { cpuSince, cpuSnapshot, showCpu } from '../cpu.js';
 import { FIVE_NODES } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { pct, round } from '../stats.js';
@@ -19,6 +20,7 @@ export const throughput: Scenario = {
     const latencies: number[] = [];
     const sse: number[] = [];
     const watchers: Promise<void>[] = [];
+    const c0 = cpuSnapshot();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: RUNS }, async (_, i) => {
@@ -31,9 +33,12 @@ export const throughput: Scenario = {
     );
     const tempoWall = performance.now() - t0;
     await Promise.all(watchers);
+    const tempoCpu = cpuSince(c0);
+    const hc0 = cpuSnapshot();
     const h0 = performance.now();
     await Promise.all(Array.from({ length: RUNS }, () => bench.hand('handFanout', ['bench', 2])));
     const handWall = performance.now() - h0;
+    const handCpu = cpuSince(hc0);
     const runsPerSec = RUNS / (tempoWall / 1000);
     const handwrittenRunsPerSec = RUNS / (handWall / 1000);
     const idle: number[] = [];
@@ -77,6 +82,8 @@ export const throughput: Scenario = {
         ratioVsHandwritten: round(handwrittenRunsPerSec / runsPerSec, 2),
         p50LatencyMs: pct(latencies, 50),
         p99LatencyMs: pct(latencies, 99),
+        // CPU seconds of each part during each burst (bench/cpu.ts): whose work the gap is.
+        cpuSeconds: { tempoflow: tempoCpu, handwritten: handCpu },
         separateApi: {
           runsPerSec: round(separateRunsPerSec),
           ratioVsHandwritten: round(handwrittenRunsPerSec / separateRunsPerSec, 2),
@@ -104,6 +111,13 @@ export const throughput: Scenario = {
         `${t.handwrittenRunsPerSec} runs/s`,
         '',
         `${t.ratioVsHandwritten}×`,
+      ],
+      [
+        `throughput, CPU seconds per burst`,
+        showCpu(t.cpuSeconds?.tempoflow),
+        showCpu(t.cpuSeconds?.handwritten),
+        '',
+        '',
       ],
       [
         `throughput, API in its own process`,
