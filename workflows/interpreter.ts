@@ -81,16 +81,22 @@ export class GraphRun {
     scheduler.reuse(this.options.reuse ?? {});
     // Pump inside the nodes' scope: every node started from here on (in callbacks too) belongs to it.
     void this.nodesScope.run(async () => scheduler.pump());
+    // Each wait is also where the outbox learns that an activation has settled (lean runs, see Outbox).
+    const { outbox } = this.options;
+    const idle = () => {
+      outbox.endOfActivation();
+      return scheduler.idle;
+    };
     try {
-      await condition(() => scheduler.idle || scheduler.failure !== undefined);
+      await condition(() => idle() || scheduler.failure !== undefined);
       if (scheduler.failure) {
         this.nodesScope.cancel();
-        await condition(() => scheduler.idle);
+        await condition(idle);
       }
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // The run was cancelled: let every node settle as cancelled before reporting.
-      await CancellationScope.nonCancellable(() => condition(() => scheduler.idle));
+      await CancellationScope.nonCancellable(() => condition(idle));
       scheduler.cancelPending();
       return { status: 'cancelled', ...this.snapshot() };
     }

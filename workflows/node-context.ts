@@ -27,6 +27,8 @@ export type RunIdentity = Pick<RunFlowInput, 'runId' | 'library' | 'priority' | 
   loopItem?: number;
   /** Approval decisions, filled by the update handler of runFlow (absent inside loop bodies). */
   decisions?: Map<string, ApprovalDecision>;
+  /** `lean-activations` (workflows/engine.ts): nodes done at once complete without a promise. */
+  lean?: boolean;
 };
 
 /**

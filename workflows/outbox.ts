@@ -24,6 +24,37 @@ export interface OutboxLoss {
   reason: string;
 }
 
+/** How an Outbox writes (each flag a change that histories recorded before it replay without). */
+export interface OutboxMode {
+  /**
+   * Drafts are not written the moment they are queued but once the activation has run its course,
+   * and node activities scheduled meanwhile carry them (takeForActivity) and write them first
+   * thing. A local activity holds the workflow task open until it returns, so writing a node's
+   * events by local activity delayed the next node's scheduling by a Postgres round trip; riding, a
+   * chain of activity nodes needs no local activity at all (`events-ride-activities`).
+   */
+  ride?: boolean;
+  /**
+   * With `ride`: up to MAX_CARRIERS activities scheduled in one activation all carry the drafts
+   * (each writes them before its own events, so causal order holds for each), and once `ending()`
+   * (the graph has nothing left running) nothing is flushed at the end of the activation: `close`
+   * writes it all with the terminal event in one local activity. A five-node diamond wrote with
+   * four local activities, now two (`outbox-fewer-writes`).
+   */
+  fewer?: boolean;
+  /**
+   * With `fewer`: the end of each activation is not awaited by a loop of its own (a condition, so
+   * several promises per activation, each with a stack trace the SDK records) but announced by the
+   * graph's own wait (`endOfActivation`, GraphRun.run); `close` waits for a write only when one is
+   * under way (`lean-activations`).
+   */
+  lean?: boolean;
+  /** Called when drafts leave the queue (runFlow refreshes the run's details then). */
+  onFlush?: () => void;
+  /** Whether the graph has nothing left running. */
+  ending?: () => boolean;
+}
+
 /**
  * The workflow's side of the event log: drafts are queued in memory and written in batches by one
  * local activity at a time, so bookkeeping never adds a round trip per node. Keys make rewrites
@@ -40,35 +71,29 @@ export class Outbox {
   /** A second activity was scheduled in this activation: the riding drafts go by local activity too. */
   private spill = false;
   private flushing = false;
+  /** Lean mode: a settle is queued for the next microtask (see endOfActivation). */
+  private settling = false;
   private lost: OutboxLoss | undefined;
   /** Activities of this activation carrying the riding drafts. */
   private carriers = 0;
 
-  /**
-   * `ride`: drafts are not written the moment they are queued but once the activation has run its
-   * course, and node activities scheduled meanwhile carry them (takeForActivity) and write them
-   * first thing. A local activity holds the workflow task open until it returns, so writing a
-   * node's events by local activity delayed the next node's scheduling by a Postgres round trip;
-   * riding, a chain of activity nodes needs no local activity at all. Off when replaying histories
-   * recorded before (`patched('events-ride-activities')` in runFlow).
-   */
-  /**
-   * `fewer` (with `ride`): up to MAX_CARRIERS activities scheduled in one activation all carry the
-   * drafts (each writes them before its own events, so causal order holds for each), and once
-   * `ending()` (the graph has nothing left running) nothing is flushed at the end of the activation:
-   * `close` writes it all with the terminal event in one local activity. A five-node diamond wrote
-   * with four local activities, now two. Off when replaying histories recorded before
-   * (`patched('outbox-fewer-writes')` in runFlow).
-   */
+  private readonly ride: boolean;
+  private readonly fewer: boolean;
+  private readonly lean: boolean;
+  private readonly onFlush: () => void;
+  private readonly ending: () => boolean;
+
   constructor(
     private readonly runId: string,
     private readonly enabled: boolean,
-    private readonly onFlush: () => void = () => {},
-    private readonly ride = false,
-    private readonly fewer = false,
-    private readonly ending: () => boolean = () => false,
+    mode: OutboxMode = {},
   ) {
-    if (ride && enabled) void CancellationScope.nonCancellable(() => this.flushWhenSettled());
+    this.ride = mode.ride === true;
+    this.fewer = this.ride && mode.fewer === true;
+    this.lean = this.fewer && mode.lean === true;
+    this.onFlush = mode.onFlush ?? (() => {});
+    this.ending = mode.ending ?? (() => false);
+    if (this.ride && !this.lean && enabled) void CancellationScope.nonCancellable(() => this.flushWhenSettled());
   }
 
   /**
@@ -101,12 +126,29 @@ export class Outbox {
   /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
   private async flushWhenSettled(): Promise<void> {
     for (;;) {
-      await condition(
-        () => (this.riding.length > 0 || (this.queue.length > 0 && !this.flushing)) && !(this.fewer && this.ending()),
-      );
+      await condition(() => this.hasSettledWork());
       this.settleRiding();
       if (this.queue.length > 0 && !this.flushing) this.flush();
     }
+  }
+
+  private hasSettledWork(): boolean {
+    return (this.riding.length > 0 || (this.queue.length > 0 && !this.flushing)) && !(this.fewer && this.ending());
+  }
+
+  /**
+   * Lean mode: the graph's wait calls this from its condition's predicate, which the SDK evaluates
+   * where flushWhenSettled's condition was evaluated. What that loop did once its condition held
+   * (settle, flush) runs the same way, as the next microtask, without a loop and its scope.
+   */
+  endOfActivation(): void {
+    if (!this.lean || !this.enabled || this.settling || !this.hasSettledWork()) return;
+    this.settling = true;
+    void Promise.resolve().then(() => {
+      this.settling = false;
+      this.settleRiding();
+      if (this.queue.length > 0 && !this.flushing) this.flush();
+    });
   }
 
   /**
@@ -176,7 +218,7 @@ export class Outbox {
    */
   async close(final: RunState | undefined, terminal: EventDraft[]): Promise<OutboxLoss | undefined> {
     await CancellationScope.nonCancellable(async () => {
-      await condition(() => !this.flushing);
+      if (!this.lean || this.flushing) await condition(() => !this.flushing);
       if (this.fewer) this.settleRiding();
       const events = this.enabled ? [...this.queue.splice(0), ...terminal] : [];
       this.onFlush();

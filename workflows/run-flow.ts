@@ -1,13 +1,13 @@
 import {
   ApplicationFailure,
   CancelledFailure,
-  patched,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { runIdOf, type EventDraft, type RunFlowInput, type RunState, type RunStatus } from '../flow/core.js';
 import { approveUpdate, stateQuery, WORKFLOW_ERRORS, type ApprovalDecision } from './definitions.js';
+import { changed } from './engine.js';
 import { GraphRun } from './interpreter.js';
 import { Outbox } from './outbox.js';
 
@@ -28,17 +28,18 @@ export async function runFlow(start: RunFlowInput): Promise<RunState> {
   const input = start.runId ? start : { ...start, runId: runIdOf(workflowInfo().workflowId) };
   const decisions = new Map<string, ApprovalDecision>();
   let status: RunStatus = 'running';
-  const ride = patched('events-ride-activities');
+  const ride = changed('events-ride-activities');
+  const fewer = ride && changed('outbox-fewer-writes');
+  const lean = fewer && changed('lean-activations');
   // Whether the graph has nothing left running; `run` does not exist yet when the outbox is made.
   let idle = () => false;
-  const outbox: Outbox = new Outbox(
-    input.runId,
-    !input.quiet,
-    () => setCurrentDetails(details(run, status)),
+  const outbox: Outbox = new Outbox(input.runId, !input.quiet, {
+    onFlush: () => setCurrentDetails(details(run, status)),
     ride,
-    ride && patched('outbox-fewer-writes'),
-    () => idle(),
-  );
+    fewer,
+    lean,
+    ending: () => idle(),
+  });
   const run: GraphRun = new GraphRun({
     runId: input.runId,
     graph: input.flow.definition,
@@ -49,6 +50,7 @@ export async function runFlow(start: RunFlowInput): Promise<RunState> {
     outbox,
     reuse: input.reuse,
     decisions,
+    lean,
   });
   idle = () => run.idle;
   const state = (): RunState => {

@@ -1,4 +1,5 @@
-import { ApplicationFailure, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { changed } from './engine.js';
 import type { RunLoopInput } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS } from './definitions.js';
@@ -31,7 +32,7 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
   const share = Math.max(1, Math.floor(input.concurrency / parallel));
   // The remainder goes to the first lanes, so the children running at once add up to `concurrency`
   // (50 over 20 children was 2 each: 40). Histories recorded before split it evenly, rounding down.
-  const extra = patched('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
+  const extra = changed('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
   const results = await pool(ranges, parallel, (range, lane) =>
     executeChild(runLoop, {
       workflowId: `${workflowInfo().workflowId}.${range.offset}`,
@@ -64,6 +65,7 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
       ? input.items.items.slice(0, input.count)
       : await loadItems({ ref: input.items.ref, offset: input.offset, count: input.count });
   const quiet = new Outbox(input.runId, false);
+  const lean = changed('lean-activations');
   const outputs = await pool(
     items.map((item, i) => ({ item, index: input.offset + i })),
     input.concurrency,
@@ -77,6 +79,7 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
         fairnessKey: input.fairnessKey,
         outbox: quiet,
         loopItem: index,
+        lean,
       });
       const result = await run.run();
       if (result.status !== 'completed') {

@@ -14,8 +14,11 @@ import {
 } from '../flow/core.js';
 import { decodeFailure } from './failures.js';
 
-/** Runs one node: resolves with its output and the attempt that produced it, or rejects with its failure. */
-export type NodeExecutor = (node: NodeDef) => Promise<NodeActivityResult>;
+/**
+ * Runs one node: resolves with its output and the attempt that produced it, or rejects with its
+ * failure. A node the workflow computes at once may return its result itself (no promise).
+ */
+export type NodeExecutor = (node: NodeDef) => Promise<NodeActivityResult> | NodeActivityResult;
 
 /** Announces a scheduling decision about a node (the executors announce the rest). */
 export type NodeAnnouncer = (type: EventType, nodeId: string, data?: Record<string, unknown>, attempt?: number) => void;
@@ -98,7 +101,8 @@ export class Scheduler {
         this.options.announce('node.skipped', id);
         work.push(...this.graph.outgoing.get(id)!.map((e) => e.target));
       } else if (verdict === 'run') {
-        this.start(id);
+        // A node done at once (computed in the workflow) unblocks its successors in this same pass.
+        if (this.start(id)) work.push(...this.graph.outgoing.get(id)!.map((e) => e.target));
       }
     }
   }
@@ -120,8 +124,11 @@ export class Scheduler {
     return 'waiting';
   }
 
-  /** Starts a node with as few promises as possible: the workflow sandbox records a stack trace for each. */
-  private start(id: string): void {
+  /**
+   * Starts a node with as few promises as possible: the workflow sandbox records a stack trace for
+   * each. True when the node completed at once (its successors are for the caller to pump).
+   */
+  private start(id: string): boolean {
     const node = this.graph.nodes.get(id)!;
     const startedAt = new Date().toISOString();
     this.setState(id, { status: 'running', attempts: 1, startedAt });
@@ -130,23 +137,31 @@ export class Scheduler {
       this.running.delete(id);
       if (!this.fatal) this.pump(this.graph.outgoing.get(id)!.map((e) => e.target));
     };
-    let pending: Promise<NodeActivityResult>;
+    const complete = ({ output, attempt }: NodeActivityResult) => {
+      this.outputs.set(id, output);
+      this.recordCondition(id, output);
+      this.setState(id, {
+        status: 'completed',
+        attempts: attempt,
+        output,
+        startedAt,
+        endedAt: new Date().toISOString(),
+      });
+    };
+    let pending: Promise<NodeActivityResult> | NodeActivityResult;
     try {
       pending = this.options.execute(node);
     } catch (err) {
       pending = Promise.reject(err);
     }
+    if (!isPromise(pending)) {
+      complete(pending);
+      this.running.delete(id);
+      return true;
+    }
     pending.then(
-      ({ output, attempt }) => {
-        this.outputs.set(id, output);
-        this.recordCondition(id, output);
-        this.setState(id, {
-          status: 'completed',
-          attempts: attempt,
-          output,
-          startedAt,
-          endedAt: new Date().toISOString(),
-        });
+      (result) => {
+        complete(result);
         settle();
       },
       (err: unknown) => {
@@ -154,6 +169,7 @@ export class Scheduler {
         settle();
       },
     );
+    return false;
   }
 
   private recordCondition(id: string, output: unknown): void {
@@ -184,4 +200,8 @@ export class Scheduler {
       this.fatal = { ...error, nodeId: node.id };
     }
   }
+}
+
+function isPromise<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>> | undefined)?.then === 'function';
 }

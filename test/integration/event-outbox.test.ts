@@ -31,6 +31,11 @@ async function historyOf(runId: string) {
   return {
     markers: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
     scheduled: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+    /** Patch ids the run recorded (workflows/engine.ts). */
+    patches: events.flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+    }),
     /** The events each node activity handed back in its result, by key. */
     handedBack: events.flatMap((e) => {
       const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
@@ -76,8 +81,10 @@ describe('the workflow event outbox', () => {
     const name = await stack.createFlow(chain(uniqueName('handed'), 4));
     const run = await stack.run(name, { inputs: { x: 'v' } });
     expect(run.status).toBe('completed');
-    const { handedBack } = await historyOf(run.runId);
+    const { handedBack, patches } = await historyOf(run.runId);
     expect(handedBack).toEqual(['c0', 'c1', 'c2', 'c3'].map((id) => [`node.completed:${id}::1`]));
+    // One marker (and one TemporalChangeVersion upsert) for every behaviour change, not one each.
+    expect(patches).toEqual(['engine-2026-11']);
   });
 
   it('stores a sibling started in the same activation after the events its carrier took', async () => {

@@ -61,6 +61,61 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
     });
     return (await stack.run(name, { inputs: { n: 7 } })).runId;
   },
+  /**
+   * Recorded by engine-2026-11 (workflows/engine.ts): one patch marker for the run, nodes done at
+   * once without a promise (input, inline template and output, pure nodes a chain ran ahead), the
+   * outbox told of each settled activation by the graph's wait, and a loop whose items run lean.
+   */
+  async lean(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-lean',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'greet', type: 'template', params: { template: 'Hi {{in.name}}' } },
+        { id: 'a', type: 'echo', params: { value: '{{greet}}' } },
+        { id: 'b', type: 'echo', params: { value: 2, durationMs: 30 } },
+        { id: 'wait', type: 'delay', params: { duration: '20ms' } },
+        { id: 't1', type: 'transform', params: { expression: 'b + 1' } },
+        { id: 't2', type: 'transform', params: { expression: 't1 * 2' } },
+        { id: 't3', type: 'transform', params: { expression: 't2 + 1' } },
+        {
+          id: 'each',
+          type: 'loop',
+          params: {
+            items: '{{in.items}}',
+            concurrency: 2,
+            body: {
+              nodes: [
+                { id: 'n', type: 'input', params: { name: 'item' } },
+                { id: 'work', type: 'echo', params: { value: '{{n}}' } },
+                { id: 'result', type: 'output', params: { value: '{{work}}' } },
+              ],
+              edges: [
+                { source: 'n', target: 'work' },
+                { source: 'work', target: 'result' },
+              ],
+            },
+          },
+        },
+        { id: 'out', type: 'output', params: { name: 'result', value: '{{a}} {{t3}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'greet' },
+        { source: 'greet', target: 'a' },
+        { source: 'in', target: 'b' },
+        { source: 'in', target: 'wait' },
+        { source: 'b', target: 't1' },
+        { source: 't1', target: 't2' },
+        { source: 't2', target: 't3' },
+        { source: 'in', target: 'each' },
+        { source: 'a', target: 'out' },
+        { source: 't3', target: 'out' },
+        { source: 'each', target: 'out' },
+        { source: 'wait', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { name: 'Ada', items: [1, 2, 3] } })).runId;
+  },
   async branches(stack) {
     const name = await stack.createFlow({
       name: 'rec-branches',

@@ -76,6 +76,30 @@ describe('Scheduler', () => {
     expect(run.status('b1')).toBe('pending');
   });
 
+  it('completes a node whose executor returns its result itself, and starts its successors in the same pass', () => {
+    // Lean runs: an input, an inline output, a pure node run ahead finish without a promise (the
+    // workflow sandbox records a stack trace for each promise).
+    const order: string[] = [];
+    const scheduler = new Scheduler({
+      graph: buildGraph({
+        nodes: [n('in', { type: 'input' }), n('now'), n('later'), n('last')],
+        edges: [e('in', 'now'), e('now', 'later'), e('in', 'last')],
+      }),
+      execute: (node) => {
+        order.push(node.id);
+        return node.id === 'later' ? new Promise<NodeActivityResult>(() => {}) : { output: `${node.id}!`, attempt: 1 };
+      },
+      announce: () => {},
+    });
+    scheduler.pump();
+    // No microtask ran: `in`, `now` and `last` completed at once, `later` started after `now`.
+    expect(order).toEqual(['in', 'now', 'last', 'later']);
+    expect(scheduler.state('now')).toMatchObject({ status: 'completed', output: 'now!' });
+    expect(scheduler.outputs.get('last')).toBe('last!');
+    expect(scheduler.state('later').status).toBe('running');
+    expect(scheduler.idle).toBe(false);
+  });
+
   it('starts a join only when every incoming edge has settled, with the outputs of both sides', async () => {
     const run = schedule({ nodes: [n('a'), n('b'), n('join')], edges: [e('a', 'join'), e('b', 'join')] });
     run.scheduler.pump();

@@ -1,4 +1,5 @@
-import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { changed } from '../engine.js';
 import { isActivityNodeType } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { DEFAULT_RETRY, nodeActivityOptions } from '../activity-options.js';
@@ -18,7 +19,7 @@ export const WORKER_LOST_MAX = 25;
  */
 export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
   // Histories recorded before pure nodes ran as local activities replay them as activities.
-  if (isLocalNodeType(node.type) && patched('pure-nodes-local')) return runLocalNode(ctx, node, node.type, params);
+  if (isLocalNodeType(node.type) && changed('pure-nodes-local')) return runLocalNode(ctx, node, node.type, params);
   const type = node.type;
   if (!isActivityNodeType(type))
     throw ApplicationFailure.nonRetryable(
@@ -48,7 +49,7 @@ export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
       ctx.run.outbox.write(riding);
       const lostAttempt = workerLostAttempt(err, attemptBase);
       // Histories recorded before this change failed the node here; replaying them must still do so.
-      if (lostAttempt === undefined || !patched('worker-lost-retry')) throw err;
+      if (lostAttempt === undefined || !changed('worker-lost-retry')) throw err;
       lost += 1;
       if (lost > WORKER_LOST_MAX)
         throw ApplicationFailure.nonRetryable(

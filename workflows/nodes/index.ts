@@ -4,7 +4,8 @@ import { runActivityNode } from './activity.js';
 import { runAgentNode } from './agent.js';
 import { runApprovalNode } from './approval.js';
 import { runDelayNode } from './delay.js';
-import { runInputNode, runOutputOrTemplateNode } from './inline.js';
+import { inputNow, outputOrTemplateNow, runInputNode, runOutputOrTemplateNode } from './inline.js';
+import { isLocalNodeType } from './local.js';
 import { runLoopNode } from './loop.js';
 import { runSubflowNode } from './subflow.js';
 
@@ -22,9 +23,27 @@ const IN_WORKFLOW = new Map<string, NodeKindExecutor>([
 
 /**
  * Runs one node with its effective params. Returns the executor's promise as it is: one more
- * promise step would reorder the commands of nodes that settle in the same activation.
+ * promise step would reorder the commands of nodes that settle in the same activation. In a lean
+ * run (`lean-activations`), a node the workflow can finish at once returns its result itself: an
+ * input, an output or template whose values are all in history, a pure node a chain ran ahead.
  */
-export function executeNode(ctx: NodeContext, node: NodeDef): Promise<NodeActivityResult> {
+export function executeNode(ctx: NodeContext, node: NodeDef): Promise<NodeActivityResult> | NodeActivityResult {
   const params = ctx.params.effective(node);
+  if (ctx.run.lean) {
+    const now = atOnce(ctx, node, params);
+    if (now) return now;
+  }
   return (IN_WORKFLOW.get(node.type) ?? runActivityNode)(ctx, node, params);
+}
+
+function atOnce(ctx: NodeContext, node: NodeDef, params: Record<string, unknown>): NodeActivityResult | undefined {
+  if (node.type === 'input') return inputNow(ctx, node, params);
+  if (node.type === 'output' || node.type === 'template') {
+    const now = outputOrTemplateNow(ctx, node, params);
+    if (now) return now;
+  }
+  if (!isLocalNodeType(node.type)) return undefined;
+  const early = ctx.takeAhead(node.id);
+  if (early?.events && !ctx.isLoopItem) ctx.run.outbox.write(early.events);
+  return early;
 }

@@ -1,4 +1,5 @@
-import { patched, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyLocalActivities } from '@temporalio/workflow';
+import { changed } from '../engine.js';
 import type { NodeActivityResult, NodeDef, PureChainInput } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { nodeLocalActivityOptions } from '../activity-options.js';
@@ -41,7 +42,7 @@ export async function runLocalNode(
   // Histories recorded before chains ran ahead replay one local activity per node.
   // A head with its own timeout runs alone: ahead, its followers would run within that timeout.
   const followers =
-    type !== 'condition' && node.timeout === undefined && patched('pure-chains-ahead') ? chainAfter(ctx, node) : [];
+    type !== 'condition' && node.timeout === undefined && changed('pure-chains-ahead') ? chainAfter(ctx, node) : [];
   const riding = ctx.isLoopItem ? [] : ctx.run.outbox.takeForActivity();
   if (riding.length > 0) input.events = riding;
   try {
