@@ -1,5 +1,12 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import { buildGraph, type GraphDef, type NodeState, type RunFlowInput, type RunState } from '../flow/core.js';
+import {
+  buildGraph,
+  type Graph,
+  type GraphDef,
+  type NodeState,
+  type RunFlowInput,
+  type RunState,
+} from '../flow/core.js';
 import { NodeContext, type RunIdentity } from './node-context.js';
 import { executeNode } from './nodes/index.js';
 import { NodeParams } from './params.js';
@@ -28,19 +35,36 @@ export interface GraphRunResult {
 export class GraphRun {
   readonly graph;
   private readonly scheduler: Scheduler;
-  /** One scope for every node of this graph: a fatal failure cancels all running nodes at once. */
-  private readonly nodesScope = new CancellationScope();
+  /**
+   * One scope for every node of this graph: a fatal failure cancels all running nodes at once. A
+   * lean loop item whose body runs one node at a time has none: nothing else can be running when
+   * one fails, and its nodes belong to the loop's scope (a scope is three promises, its `run` three
+   * more, for each of 10,000 items).
+   */
+  private readonly nodesScope: CancellationScope | undefined;
+  /** A lean loop item's wait: resolved by the scheduler once the graph is idle or has failed. */
+  private wake: (() => void) | undefined;
+  private readonly quietItem: boolean;
 
   /** What the node executors see of this run. */
   private readonly context: NodeContext;
 
   constructor(private readonly options: GraphRunOptions) {
     this.graph = buildGraph(options.graph);
+    this.quietItem = options.lean === true && options.loopItem !== undefined;
+    this.nodesScope = this.quietItem && !runsInParallel(this.graph) ? undefined : new CancellationScope();
     this.scheduler = new Scheduler({
       graph: this.graph,
       execute: (node) => executeNode(this.context, node),
       announce: (type, nodeId, data, attempt) => this.context.announce(type, nodeId, data, attempt),
       onChange: options.onChange,
+      onSettle: () => {
+        if (this.wake && (this.scheduler.idle || this.scheduler.failure)) {
+          const wake = this.wake;
+          this.wake = undefined;
+          wake();
+        }
+      },
     });
     const params = new NodeParams({
       graph: this.graph,
@@ -80,7 +104,9 @@ export class GraphRun {
     const scheduler = this.scheduler;
     scheduler.reuse(this.options.reuse ?? {});
     // Pump inside the nodes' scope: every node started from here on (in callbacks too) belongs to it.
-    void this.nodesScope.run(async () => scheduler.pump());
+    if (this.nodesScope) void this.nodesScope.run(async () => scheduler.pump());
+    else scheduler.pump();
+    if (this.quietItem) return this.settledItem();
     // Each wait is also where the outbox learns that an activation has settled (lean runs, see Outbox).
     const { outbox } = this.options;
     const idle = () => {
@@ -90,7 +116,7 @@ export class GraphRun {
     try {
       await condition(() => idle() || scheduler.failure !== undefined);
       if (scheduler.failure) {
-        this.nodesScope.cancel();
+        this.nodesScope?.cancel();
         await condition(idle);
       }
     } catch (err) {
@@ -107,6 +133,29 @@ export class GraphRun {
     return { status: 'completed', ...this.snapshot() };
   }
 
+  /**
+   * A lean loop item waits for its graph without a condition (three promises, and a predicate the
+   * SDK evaluates at every activation for each item in flight): the scheduler wakes it. A loop
+   * cancelled meanwhile cancels the item's nodes, which settle, and the item ends cancelled.
+   */
+  private async settledItem(): Promise<GraphRunResult> {
+    const scheduler = this.scheduler;
+    if (!scheduler.idle && !scheduler.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (scheduler.failure) {
+      if (!scheduler.idle) {
+        this.nodesScope?.cancel();
+        await CancellationScope.nonCancellable(() => condition(() => scheduler.idle));
+      }
+      scheduler.cancelPending();
+      return { status: 'failed', ...this.snapshot(), error: scheduler.failure };
+    }
+    if (CancellationScope.current().consideredCancelled) {
+      scheduler.cancelPending();
+      return { status: 'cancelled', ...this.snapshot() };
+    }
+    return { status: 'completed', ...this.snapshot() };
+  }
+
   /** The run's outputs: each completed `output` node's value, under its `name` (else its id). */
   private runOutputs(): Record<string, unknown> {
     const outputs: Record<string, unknown> = {};
@@ -118,4 +167,14 @@ export class GraphRun {
     }
     return outputs;
   }
+}
+
+/** Whether two nodes of the graph can ever run at once: more than one root, or a node with two successors. */
+function runsInParallel(graph: Graph): boolean {
+  let roots = 0;
+  for (const id of graph.order) {
+    if (graph.outgoing.get(id)!.length > 1) return true;
+    if (graph.incoming.get(id)!.length === 0 && ++roots > 1) return true;
+  }
+  return false;
 }

@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   announce: NodeAnnouncer;
   /** Called after every change of a node's state. */
   onChange?: () => void;
+  /** Called after a node's execution settled and what it unblocked was started. */
+  onSettle?: () => void;
 }
 
 /**
@@ -136,6 +138,7 @@ export class Scheduler {
     const settle = () => {
       this.running.delete(id);
       if (!this.fatal) this.pump(this.graph.outgoing.get(id)!.map((e) => e.target));
+      this.options.onSettle?.();
     };
     const complete = ({ output, attempt }: NodeActivityResult) => {
       this.outputs.set(id, output);

@@ -1,4 +1,5 @@
 import { historySizes } from '../../runs/index.js';
+import { cpuSince, cpuSnapshot, showCpu } from '../cpu.js';
 import { echoLoopNode } from '../flows.js';
 import type { Scenario } from '../scenario.js';
 import { round, time } from '../stats.js';
@@ -21,9 +22,13 @@ export const loop: Scenario = {
     });
     bench.log('loop-10000');
     let run: { workflowId: string } | undefined;
+    const c0 = cpuSnapshot();
     const ms = await time(async () => (run = await bench.runTempo('bench-loop', { items })));
+    const tempoCpu = cpuSince(c0);
     bench.log('loop-10000: hand-written');
+    const h0 = cpuSnapshot();
     const handMs = await time(() => bench.hand('handLoop', ['bench', items, CONCURRENCY]));
+    const handCpu = cpuSince(h0);
     return {
       'loop-10000': {
         items: count,
@@ -31,6 +36,8 @@ export const loop: Scenario = {
         ms: round(ms),
         handwrittenMs: round(handMs),
         ratioVsHandwritten: round(ms / handMs, 2),
+        // CPU seconds of each part during each loop (bench/cpu.ts).
+        cpuSeconds: { tempoflow: tempoCpu, handwritten: handCpu },
         maxHistoryEvents: Math.max(...(await historySizes(bench.client, run!.workflowId)).values()),
       },
     };
@@ -42,6 +49,13 @@ export const loop: Scenario = {
       `${s['loop-10000'].handwrittenMs} ms`,
       '',
       `${s['loop-10000'].ratioVsHandwritten}×`,
+    ],
+    [
+      'loop-10000, CPU seconds',
+      showCpu(s['loop-10000'].cpuSeconds?.tempoflow),
+      showCpu(s['loop-10000'].cpuSeconds?.handwritten),
+      '',
+      '',
     ],
   ],
 };
