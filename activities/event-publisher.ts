@@ -6,10 +6,11 @@ const TOKEN_FLUSH_MS = 50;
 /** How long a finished attempt waits for its events before handing the rest to the workflow. */
 export const EVENT_SETTLE_MS = 3000;
 /**
- * How long a succeeded attempt waits for the writes already under way (its node.started, the run's
- * events it carried) before reporting. One Postgres round trip, as a rule, and only for a node
- * faster than that: what is still unconfirmed after it is handed back, so the workflow writes it
- * again, the next carrier carries it again and every result in history grows by it.
+ * How long a succeeded node activity waits for the writes still under way (its node.started, the
+ * run's events it carried) before reporting: one Postgres round trip as a rule, and nothing once
+ * they are done (a node slower than its writes never waits). What is still unconfirmed after it is
+ * handed back, so the workflow writes it again, the next carrier carries it again and every result
+ * in history grows by it. Not for local activities: they hold their workflow task open.
  */
 export const EVENT_CONFIRM_MS = 250;
 /** At most this many unwritten events ride in an activity result; tokens and progress go first. */

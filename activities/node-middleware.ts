@@ -161,7 +161,8 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
         // Report soon: a worker lost between the node's success and this report would run it again.
         // So node.completed (and whatever Postgres has not taken within EVENT_CONFIRM_MS) rides in
         // the result, and the workflow writes it, before anything that follows the node.
-        const unwritten = await events.settle(EVENT_CONFIRM_MS);
+        // A local activity (a pure node) holds its workflow task open: it does not wait for Postgres.
+        const unwritten = await events.settle(ctx.info.isLocal ? 0 : EVENT_CONFIRM_MS);
         const completed: EventDraft[] = input.quiet
           ? []
           : [draft('node.completed', { durationMs: Date.now() - started, params })];

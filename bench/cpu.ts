@@ -1,21 +1,26 @@
 /**
  * Where the machine's CPU went while a scenario ran: seconds of CPU (user + system, from /proc) by
- * part — the Temporal dev server, Postgres, and this process split into its main thread (API,
- * activities, bench client), its workflow threads (the SDK's worker_threads running workflow
- * code) and the rest (the SDK core's Rust threads, libuv, V8 helpers). On two saturated cores a
- * gap in throughput is CPU that one side spends and the other does not; this says whose it is.
- * Linux only: elsewhere `cpuSnapshot` returns undefined and the scenario reports no split.
+ * part — the Temporal dev server, Postgres (with its exited children), and this process split into
+ * its main thread (API, activities, bench client), its other Node threads (`nodeThreads`: the SDK's
+ * workflow threads, which run workflow code, beside V8's garbage collector and compiler threads and
+ * libuv's pool: Node names them all `node`) and its named threads (`otherThreads`: the SDK core's
+ * Rust threads). On two saturated cores a gap in throughput is CPU that one side spends and the
+ * other does not; this says whose it is. A process started for a scenario (an API of its own) is in
+ * no part. Linux only: elsewhere `cpuSnapshot` returns undefined and no split is reported.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { round } from './stats.js';
 
-export type CpuParts = Record<'temporal' | 'postgres' | 'main' | 'workflowThreads' | 'otherThreads', number>;
+export type CpuParts = Record<'temporal' | 'postgres' | 'main' | 'nodeThreads' | 'otherThreads', number>;
 export type CpuSnapshot = CpuParts;
 
 const TICKS_PER_SECOND = 100;
 
-/** utime + stime of one /proc/…/stat, in seconds, and the command name. */
-function stat(path: string): { comm: string; seconds: number } | undefined {
+/**
+ * utime + stime of one /proc/…/stat, in seconds (with `children`, also cutime + cstime: the CPU of
+ * its children that exited, such as Postgres backends), and the command name.
+ */
+function stat(path: string, children = false): { comm: string; seconds: number } | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,7 +31,9 @@ function stat(path: string): { comm: string; seconds: number } | undefined {
   const fields = text.slice(close + 2).split(' ');
   return {
     comm: text.slice(text.indexOf('(') + 1, close),
-    seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+    seconds:
+      (Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0)) /
+      TICKS_PER_SECOND,
   };
 }
 
@@ -37,10 +44,10 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
   } catch {
     return undefined;
   }
-  const parts: CpuParts = { temporal: 0, postgres: 0, main: 0, workflowThreads: 0, otherThreads: 0 };
+  const parts: CpuParts = { temporal: 0, postgres: 0, main: 0, nodeThreads: 0, otherThreads: 0 };
   for (const pid of pids) {
     if (Number(pid) === process.pid) continue;
-    const s = stat(`/proc/${pid}/stat`);
+    const s = stat(`/proc/${pid}/stat`, true);
     if (s?.comm.startsWith('temporal')) parts.temporal += s.seconds;
     else if (s?.comm.startsWith('postgres')) parts.postgres += s.seconds;
   }
@@ -48,8 +55,7 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
     const s = stat(`/proc/self/task/${tid}/stat`);
     if (!s) continue;
     if (Number(tid) === process.pid) parts.main += s.seconds;
-    // worker_threads keep the process's name; the SDK runs workflow code in them.
-    else if (s.comm === 'node') parts.workflowThreads += s.seconds;
+    else if (s.comm === 'node') parts.nodeThreads += s.seconds;
     else parts.otherThreads += s.seconds;
   }
   return parts;

@@ -139,7 +139,10 @@ export class Outbox {
   /**
    * Lean mode: the graph's wait calls this from its condition's predicate, which the SDK evaluates
    * where flushWhenSettled's condition was evaluated. What that loop did once its condition held
-   * (settle, flush) runs the same way, as the next microtask, without a loop and its scope.
+   * (settle, flush) runs the same way, as the next microtask, without a loop and its scope. Like
+   * the loop's, the check also runs mid-activation: where a condition is made (the SDK evaluates a
+   * predicate once at once) and right after the workflow function's first synchronous part. So
+   * nothing may assume it runs only once an activation's promises have settled.
    */
   endOfActivation(): void {
     if (!this.lean || !this.enabled || this.settling || !this.hasSettledWork()) return;

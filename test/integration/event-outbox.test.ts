@@ -82,7 +82,11 @@ describe('the workflow event outbox', () => {
     const run = await stack.run(name, { inputs: { x: 'v' } });
     expect(run.status).toBe('completed');
     const { handedBack, patches } = await historyOf(run.runId);
-    expect(handedBack).toEqual(['c0', 'c1', 'c2', 'c3'].map((id) => [`node.completed:${id}::1`]));
+    // Each node waits up to 250 ms for those writes, so on a loaded machine one may still hand some
+    // back; before, every one did (an echo returns long before its append does).
+    expect(handedBack).toHaveLength(4);
+    const onlyCompleted = handedBack.filter((keys, i) => keys.join() === `node.completed:c${i}::1`);
+    expect(onlyCompleted.length).toBeGreaterThanOrEqual(2);
     // One marker (and one TemporalChangeVersion upsert) for every behaviour change, not one each.
     expect(patches).toEqual(['engine-2026-11']);
   });

@@ -76,6 +76,14 @@ describe('GET /metrics', () => {
         value(apiBefore, 'tempoflow_http_request_duration_seconds_count', route),
     ).toBe(1);
 
+    // The SDK counts the workflow's failure when its last task completes, after the closing local
+    // activity stored run.failed (which the API counted above): wait for it.
+    await waitFor(
+      async () =>
+        value(parse(await text(workerMetricsUrl)), 'temporal_workflow_failed_total', {
+          task_queue: stack.taskQueue,
+        }) === 1,
+    );
     const w = parse(await text(workerMetricsUrl));
     const moved = (labels: Labels) =>
       value(w, 'tempoflow_node_attempts_total', labels) - value(workerBefore, 'tempoflow_node_attempts_total', labels);

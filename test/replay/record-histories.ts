@@ -11,6 +11,7 @@ import setup from '../global-setup.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { echoLoopNode } from '../../bench/flows.js';
 
 const OUT = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
@@ -78,25 +79,7 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
         { id: 't1', type: 'transform', params: { expression: 'b + 1' } },
         { id: 't2', type: 'transform', params: { expression: 't1 * 2' } },
         { id: 't3', type: 'transform', params: { expression: 't2 + 1' } },
-        {
-          id: 'each',
-          type: 'loop',
-          params: {
-            items: '{{in.items}}',
-            concurrency: 2,
-            body: {
-              nodes: [
-                { id: 'n', type: 'input', params: { name: 'item' } },
-                { id: 'work', type: 'echo', params: { value: '{{n}}' } },
-                { id: 'result', type: 'output', params: { value: '{{work}}' } },
-              ],
-              edges: [
-                { source: 'n', target: 'work' },
-                { source: 'work', target: 'result' },
-              ],
-            },
-          },
-        },
+        echoLoopNode('each', 'in.items', 2),
         { id: 'out', type: 'output', params: { name: 'result', value: '{{a}} {{t3}}' } },
       ],
       edges: [
