@@ -1,4 +1,5 @@
 import { breakdown, perNode, showPerNode } from '../breakdown.js';
+import { cpuSince, cpuSnapshot, showCpu, type CpuParts } from '../cpu.js';
 import type { BenchFlow } from '../flows.js';
 import { runInProcess } from '../inprocess.js';
 import type { Row, Scenario } from '../scenario.js';
@@ -30,9 +31,18 @@ export function compareScenario(
       const t: number[] = [];
       const h: number[] = [];
       const p: number[] = [];
+      // CPU seconds by part (bench/cpu.ts), summed over the trials of each side.
+      const cpu: { tempoflow?: CpuParts; handwritten?: CpuParts } = {};
+      const timed = async (fn: () => Promise<unknown>, side: keyof typeof cpu) => {
+        const before = cpuSnapshot();
+        const ms = await time(fn);
+        const spent = cpuSince(before);
+        if (spent) cpu[side] = addCpu(cpu[side], spent);
+        return ms;
+      };
       for (let i = 0; i < bench.trials; i++) {
-        t.push(await time(tempo));
-        h.push(await time(hand));
+        t.push(await timed(tempo, 'tempoflow'));
+        h.push(await timed(hand, 'handwritten'));
         p.push(await time(inprocess));
       }
       // Where one node's time goes, from the histories of one more run of each (server clock).
@@ -50,6 +60,7 @@ export function compareScenario(
           inprocessMs: stats(p),
           ratioVsHandwritten: round(stats(t).median / stats(h).median, 2),
           trials: bench.trials,
+          cpuSeconds: cpu,
         },
       };
     },
@@ -61,6 +72,13 @@ export function compareScenario(
           showMs(s[name].handwrittenMs),
           showMs(s[name].inprocessMs),
           `${s[name].ratioVsHandwritten}×`,
+        ],
+        [
+          `${name}, CPU seconds (${s[name].trials} trials)`,
+          showCpu(s[name].cpuSeconds?.tempoflow),
+          showCpu(s[name].cpuSeconds?.handwritten),
+          '',
+          '',
         ],
         ...(sequential
           ? [
@@ -75,4 +93,11 @@ export function compareScenario(
           : []),
       ] as Row[],
   };
+}
+
+function addCpu(sum: CpuParts | undefined, more: CpuParts): CpuParts {
+  if (!sum) return more;
+  const out = { ...sum };
+  for (const k of Object.keys(more) as (keyof CpuParts)[]) out[k] = round(out[k] + more[k]);
+  return out;
 }
