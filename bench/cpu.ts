@@ -70,6 +70,14 @@ export function cpuSince(before: CpuSnapshot | undefined): CpuParts | undefined 
   return spent;
 }
 
+/** Two spends added part by part (a scenario summing its trials). */
+export function addCpu(sum: CpuParts | undefined, more: CpuParts): CpuParts {
+  if (!sum) return more;
+  const out = { ...sum };
+  for (const k of Object.keys(more) as (keyof CpuParts)[]) out[k] = round(out[k] + more[k]);
+  return out;
+}
+
 /** "temporal 11.3 s, postgres 1.0 s, …" with the total first. */
 export function showCpu(parts: CpuParts | undefined): string {
   if (!parts) return 'n/a';

@@ -123,14 +123,9 @@ export class GraphRun {
       if (!isCancellation(err)) throw err;
       // The run was cancelled: let every node settle as cancelled before reporting.
       await CancellationScope.nonCancellable(() => condition(idle));
-      scheduler.cancelPending();
-      return { status: 'cancelled', ...this.snapshot() };
+      return this.end('cancelled');
     }
-    if (scheduler.failure) {
-      scheduler.cancelPending();
-      return { status: 'failed', ...this.snapshot(), error: scheduler.failure };
-    }
-    return { status: 'completed', ...this.snapshot() };
+    return this.end(scheduler.failure ? 'failed' : 'completed');
   }
 
   /**
@@ -146,14 +141,17 @@ export class GraphRun {
         this.nodesScope?.cancel();
         await CancellationScope.nonCancellable(() => condition(() => scheduler.idle));
       }
-      scheduler.cancelPending();
-      return { status: 'failed', ...this.snapshot(), error: scheduler.failure };
+      return this.end('failed');
     }
-    if (CancellationScope.current().consideredCancelled) {
-      scheduler.cancelPending();
-      return { status: 'cancelled', ...this.snapshot() };
-    }
-    return { status: 'completed', ...this.snapshot() };
+    return this.end(CancellationScope.current().consideredCancelled ? 'cancelled' : 'completed');
+  }
+
+  /** The graph's result: nodes that never started end as cancelled unless it completed. */
+  private end(status: GraphRunResult['status']): GraphRunResult {
+    if (status === 'completed') return { status, ...this.snapshot() };
+    this.scheduler.cancelPending();
+    const error = status === 'failed' ? this.scheduler.failure : undefined;
+    return { status, ...this.snapshot(), ...(error ? { error } : {}) };
   }
 
   /** The run's outputs: each completed `output` node's value, under its `name` (else its id). */

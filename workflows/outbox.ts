@@ -127,8 +127,7 @@ export class Outbox {
   private async flushWhenSettled(): Promise<void> {
     for (;;) {
       await condition(() => this.hasSettledWork());
-      this.settleRiding();
-      if (this.queue.length > 0 && !this.flushing) this.flush();
+      this.settleAndFlush();
     }
   }
 
@@ -149,9 +148,14 @@ export class Outbox {
     this.settling = true;
     void Promise.resolve().then(() => {
       this.settling = false;
-      this.settleRiding();
-      if (this.queue.length > 0 && !this.flushing) this.flush();
+      this.settleAndFlush();
     });
+  }
+
+  /** What follows a settled activation: riding drafts settled, the queue written if no write is under way. */
+  private settleAndFlush(): void {
+    this.settleRiding();
+    if (this.queue.length > 0 && !this.flushing) this.flush();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { breakdown, perNode, showPerNode } from '../breakdown.js';
-import { cpuSince, cpuSnapshot, showCpu, type CpuParts } from '../cpu.js';
+import { addCpu, cpuSince, cpuSnapshot, showCpu, type CpuParts } from '../cpu.js';
 import type { BenchFlow } from '../flows.js';
 import { runInProcess } from '../inprocess.js';
 import type { Row, Scenario } from '../scenario.js';
@@ -93,11 +93,4 @@ export function compareScenario(
           : []),
       ] as Row[],
   };
-}
-
-function addCpu(sum: CpuParts | undefined, more: CpuParts): CpuParts {
-  if (!sum) return more;
-  const out = { ...sum };
-  for (const k of Object.keys(more) as (keyof CpuParts)[]) out[k] = round(out[k] + more[k]);
-  return out;
 }

@@ -5,7 +5,7 @@ import { runAgentNode } from './agent.js';
 import { runApprovalNode } from './approval.js';
 import { runDelayNode } from './delay.js';
 import { inputNow, outputOrTemplateNow, runInputNode, runOutputOrTemplateNode } from './inline.js';
-import { isLocalNodeType } from './local.js';
+import { isLocalNodeType, takeAhead } from './local.js';
 import { runLoopNode } from './loop.js';
 import { runSubflowNode } from './subflow.js';
 
@@ -30,20 +30,11 @@ const IN_WORKFLOW = new Map<string, NodeKindExecutor>([
 export function executeNode(ctx: NodeContext, node: NodeDef): Promise<NodeActivityResult> | NodeActivityResult {
   const params = ctx.params.effective(node);
   if (ctx.run.lean) {
-    const now = atOnce(ctx, node, params);
-    if (now) return now;
+    if (node.type === 'input') return inputNow(ctx, node, params);
+    if (node.type === 'output' || node.type === 'template')
+      return outputOrTemplateNow(ctx, node, params) ?? runActivityNode(ctx, node, params);
+    const early = isLocalNodeType(node.type) ? takeAhead(ctx, node) : undefined;
+    if (early) return early;
   }
   return (IN_WORKFLOW.get(node.type) ?? runActivityNode)(ctx, node, params);
-}
-
-function atOnce(ctx: NodeContext, node: NodeDef, params: Record<string, unknown>): NodeActivityResult | undefined {
-  if (node.type === 'input') return inputNow(ctx, node, params);
-  if (node.type === 'output' || node.type === 'template') {
-    const now = outputOrTemplateNow(ctx, node, params);
-    if (now) return now;
-  }
-  if (!isLocalNodeType(node.type)) return undefined;
-  const early = ctx.takeAhead(node.id);
-  if (early?.events && !ctx.isLoopItem) ctx.run.outbox.write(early.events);
-  return early;
 }

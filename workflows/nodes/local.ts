@@ -32,11 +32,8 @@ export async function runLocalNode(
   type: LocalNodeType,
   params: Record<string, unknown>,
 ): Promise<NodeActivityResult> {
-  const early = ctx.takeAhead(node.id);
-  if (early) {
-    if (early.events && !ctx.isLoopItem) ctx.run.outbox.write(early.events);
-    return early;
-  }
+  const early = takeAhead(ctx, node);
+  if (early) return early;
   const local = proxyLocalActivities<Activities>(nodeLocalActivityOptions(node));
   const input = ctx.activityInput(node, params);
   // Histories recorded before chains ran ahead replay one local activity per node.
@@ -65,6 +62,13 @@ export async function runLocalNode(
     ctx.run.outbox.write(riding);
     throw err;
   }
+}
+
+/** The result a pure chain ran ahead for this node, if any, with its events queued for the log. */
+export function takeAhead(ctx: NodeContext, node: NodeDef): NodeActivityResult | undefined {
+  const early = ctx.takeAhead(node.id);
+  if (early?.events && !ctx.isLoopItem) ctx.run.outbox.write(early.events);
+  return early;
 }
 
 /**
