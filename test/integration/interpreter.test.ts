@@ -268,6 +268,65 @@ describe('control flow', () => {
     expect(run.status).toBe('completed');
     expect(run.outputs.out).toEqual(['apple:2', 'pear:4', 'plum:6', 'fig:8', 'kiwi:10'].map((result) => ({ result })));
   });
+
+  /** input → loop over `in.items` of a body n → work → result, where `work` is an echo with `params`. */
+  const loopOf = (name: string, work: Record<string, unknown>, concurrency: number) => ({
+    name,
+    nodes: [
+      { id: 'in', type: 'input' },
+      {
+        id: 'each',
+        type: 'loop',
+        params: {
+          items: '{{in.items}}',
+          concurrency,
+          body: {
+            nodes: [
+              { id: 'n', type: 'input', params: { name: 'item' } },
+              { id: 'work', type: 'echo', ...work },
+              { id: 'result', type: 'output', params: { value: '{{work}}' } },
+            ],
+            edges: [
+              { source: 'n', target: 'work' },
+              { source: 'work', target: 'result' },
+            ],
+          },
+        },
+      },
+    ],
+    edges: [{ source: 'in', target: 'each' }],
+  });
+
+  it('fails a loop with the item and the node that failed, not as cancelled', async () => {
+    // A body that runs one node at a time has no cancellation scope of its own in a lean run: its
+    // failure must still be reported as the item's failure.
+    const name = await stack.createFlow(
+      loopOf(uniqueName('loop-fails'), { params: { fail: 'always' }, retry: { maximumAttempts: 1 } }, 1),
+    );
+    const run = await stack.run(name, { inputs: { items: [1, 2, 3] } });
+    expect(run.status).toBe('failed');
+    expect(run.nodes.each.status).toBe('failed');
+    expect(run.nodes.each.error.message).toMatch(/item 0: node "work" failed/);
+  });
+
+  it('cancels a loop whose items are running: the run ends cancelled', async () => {
+    const name = await stack.createFlow(loopOf(uniqueName('loop-cancel'), { params: { durationMs: 60_000 } }, 3));
+    const { runId } = await stack.start(name, { inputs: { items: [1, 2, 3] } });
+    await stack.waitForRun(runId, (r) => r.nodes.each?.status === 'running');
+    // Every item's echo is running in the loop's child workflow before the cancel (a started
+    // activity shows in history only once it ends: ask for the pending ones).
+    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-3`);
+    for (;;) {
+      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      if (pending.filter((a) => a.lastStartedTime).length === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
+    // The items' nodes settle as cancelled and the run ends; the loop node itself reports 'failed'
+    // (its child ended by cancellation), as it did before lean items.
+    const run = await stack.waitForRun(runId, (r) => r.status === 'cancelled');
+    expect(run.nodes.each.status).not.toBe('completed');
+  });
 });
 
 describe('approvals', () => {
