@@ -76,6 +76,14 @@ export class Outbox {
   private lost: OutboxLoss | undefined;
   /** Activities of this activation carrying the riding drafts. */
   private carriers = 0;
+  /**
+   * Drafts that carriers of earlier activations took and that no carrier has reported on yet
+   * (`landed`), by key. A carrier may start long after it was scheduled (its task queue has a
+   * backlog): whatever is written meanwhile, by local activity or by a later carrier, writes these
+   * first, so nothing of the run is stored before what led to it (keys make the carrier's own
+   * write a no-op then).
+   */
+  private carried = new Map<string, EventDraft>();
 
   private readonly ride: boolean;
   private readonly fewer: boolean;
@@ -106,6 +114,10 @@ export class Outbox {
    */
   takeForActivity(): EventDraft[] {
     if (!this.ride || !this.enabled) return [];
+    return this.withCarried(this.take());
+  }
+
+  private take(): EventDraft[] {
     if (this.riding.length > 0) {
       if (this.fewer && this.carriers < MAX_CARRIERS) {
         this.carriers += 1;
@@ -121,6 +133,21 @@ export class Outbox {
     this.carriers = 1;
     this.onFlush();
     return [...this.riding];
+  }
+
+  /**
+   * `drafts` after what earlier carriers took and have not reported on (see `carried`); without
+   * those if they would make an activity's input too large (the one ordering left unguarded: that
+   * activity could then store its own events before a still earlier carrier starts).
+   */
+  private withCarried(drafts: EventDraft[]): EventDraft[] {
+    const all = this.beforeCarried(drafts);
+    return all.length === drafts.length || JSON.stringify(all).length <= MAX_RIDING_BYTES ? all : drafts;
+  }
+
+  /** A carrier's activity ended: what it took is stored, or was handed back to `write`. */
+  landed(drafts: EventDraft[]): void {
+    for (const d of drafts) this.carried.delete(d.key);
   }
 
   /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
@@ -165,6 +192,7 @@ export class Outbox {
    */
   private settleRiding(): void {
     if (this.spill || (this.riding.length > 0 && this.queue.length > 0)) this.queue.unshift(...this.riding);
+    else for (const d of this.riding) this.carried.set(d.key, d);
     this.riding = [];
     this.spill = false;
     this.carriers = 0;
@@ -198,15 +226,26 @@ export class Outbox {
   private flush(): void {
     this.flushing = true;
     const batch = this.queue.splice(0, 500);
+    const events = this.beforeCarried(batch);
     this.onFlush();
     // Non-cancellable: a cancelled run must still record what happened before it ended.
-    CancellationScope.nonCancellable(() => publishEvents({ runId: this.runId, events: batch })).then(
-      () => this.done(),
+    CancellationScope.nonCancellable(() => publishEvents({ runId: this.runId, events })).then(
+      () => {
+        this.landed(events);
+        this.done();
+      },
       (err: unknown) => {
         this.record(batch.length, err);
         this.done();
       },
     );
+  }
+
+  /** What carriers took and have not reported on, then `drafts` (a local activity stores them now). */
+  private beforeCarried(drafts: EventDraft[]): EventDraft[] {
+    if (this.carried.size === 0) return drafts;
+    const keys = new Set(drafts.map((d) => d.key));
+    return [...[...this.carried.values()].filter((d) => !keys.has(d.key)), ...drafts];
   }
 
   private done(): void {
@@ -227,7 +266,7 @@ export class Outbox {
     await CancellationScope.nonCancellable(async () => {
       if (!this.lean || this.flushing) await condition(() => !this.flushing);
       if (this.fewer) this.settleRiding();
-      const events = this.enabled ? [...this.queue.splice(0), ...terminal] : [];
+      const events = this.enabled ? this.beforeCarried([...this.queue.splice(0), ...terminal]) : [];
       this.onFlush();
       if (events.length > 0 || final) {
         try {

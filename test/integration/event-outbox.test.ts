@@ -115,6 +115,78 @@ describe('the workflow event outbox', () => {
     expect(at('node.started', 'a')).toBeGreaterThan(at('node.completed', 'in'));
   });
 
+  it('stores the events a late carrier took before later events of the run', async () => {
+    // x takes node.completed of d1 to write first thing, but the one activity slot is s's for three
+    // seconds. Meanwhile d2 completes and j (after d1 and d2) starts and completes, written by local
+    // activity: they must not be stored before node.completed of d1, which j waited for.
+    const single = await startStack({ name: 'late-carrier', maxActivities: 1 });
+    try {
+      const name = await single.createFlow({
+        name: uniqueName('late-carrier'),
+        nodes: [
+          { id: 'in', type: 'input' },
+          { id: 's', type: 'echo', params: { value: 1, durationMs: 3000 } },
+          { id: 'd1', type: 'delay', params: { duration: '100ms' } },
+          { id: 'x', type: 'echo', params: { value: 2 } },
+          { id: 'd2', type: 'delay', params: { duration: '400ms' } },
+          { id: 'j', type: 'delay', params: { duration: '1ms' } },
+        ],
+        edges: [
+          { source: 'in', target: 's' },
+          { source: 'in', target: 'd1' },
+          { source: 'd1', target: 'x' },
+          { source: 'in', target: 'd2' },
+          { source: 'd1', target: 'j' },
+          { source: 'd2', target: 'j' },
+        ],
+      });
+      const run = await single.run(name, { inputs: {} });
+      expect(run.status).toBe('completed');
+      let events = await readStream(single.baseUrl, run.runId);
+      expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+      const at = (type: string, nodeId: string) =>
+        events.findIndex((e) => e.event === type && e.data.nodeId === nodeId);
+      for (const id of ['d1', 'd2', 'j', 'x']) expect(at('node.completed', id), id).toBeGreaterThan(-1);
+      // x really started after j had ended (so its carried event could only come late)…
+      const ts = (type: string, nodeId: string) => Date.parse(events[at(type, nodeId)].data.ts);
+      expect(ts('node.started', 'x')).toBeGreaterThan(ts('node.completed', 'j'));
+      // …and still nothing that followed d1 is stored before d1's completion.
+      expect(at('node.started', 'j')).toBeGreaterThan(at('node.completed', 'd1'));
+      expect(at('node.completed', 'd2')).toBeGreaterThan(at('node.completed', 'd1'));
+      expect(at('node.started', 'x')).toBeGreaterThan(at('node.completed', 'd1'));
+
+      // A later carrier that starts first (a higher priority) writes the earlier one's events too:
+      // y takes node.completed of d2 while x still holds d1's, and the slot goes to y first.
+      const second = await single.createFlow({
+        name: uniqueName('late-carrier-overtaken'),
+        nodes: [
+          { id: 'in', type: 'input' },
+          { id: 's', type: 'echo', params: { value: 1, durationMs: 3000 } },
+          { id: 'd1', type: 'delay', params: { duration: '100ms' } },
+          { id: 'x', type: 'echo', params: { value: 2 }, priority: 5 },
+          { id: 'd2', type: 'delay', params: { duration: '400ms' } },
+          { id: 'y', type: 'echo', params: { value: 3 }, priority: 1 },
+        ],
+        edges: [
+          { source: 'in', target: 's' },
+          { source: 'in', target: 'd1' },
+          { source: 'd1', target: 'x' },
+          { source: 'in', target: 'd2' },
+          { source: 'd2', target: 'y' },
+        ],
+      });
+      const overtaken = await single.run(second, { inputs: {} });
+      expect(overtaken.status).toBe('completed');
+      events = await readStream(single.baseUrl, overtaken.runId);
+      expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+      expect(ts('node.started', 'y')).toBeLessThan(ts('node.started', 'x'));
+      expect(at('node.completed', 'd2')).toBeGreaterThan(at('node.completed', 'd1'));
+      expect(at('node.started', 'y')).toBeGreaterThan(at('node.completed', 'd1'));
+    } finally {
+      await single.stop();
+    }
+  });
+
   it('lets a small fan-out carry the events and writes the last ones with the terminal event', async () => {
     // in → a → (b, c) → out: both branch activities carry a's node.completed (4 local activities
     // before: the fan-out's drafts, c's completion, b's completion, then the run's end).
