@@ -54,7 +54,7 @@ export const FIVE_NODES: BenchFlow = {
 };
 
 /** A loop node whose body echoes each item: `{{<itemsFrom>}}` → [{result: item}, …]. */
-export function echoLoopNode(id: string, itemsFrom: string, concurrency: number) {
+export function echoLoopNode(id: string, itemsFrom: string, concurrency: number, durationMs?: number) {
   return {
     id,
     type: 'loop',
@@ -64,7 +64,7 @@ export function echoLoopNode(id: string, itemsFrom: string, concurrency: number)
       body: {
         nodes: [
           { id: 'n', type: 'input', params: { name: 'item' } },
-          { id: 'work', type: 'echo', params: { value: '{{n}}' } },
+          { id: 'work', type: 'echo', params: { value: '{{n}}', ...(durationMs ? { durationMs } : {}) } },
           { id: 'result', type: 'output', params: { value: '{{work}}' } },
         ],
         edges: edgesOf('n>work', 'work>result'),

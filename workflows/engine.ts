@@ -9,6 +9,7 @@ const CHANGES = [
   'pure-chains-ahead',
   'loop-concurrency-remainder',
   'lean-activations',
+  'loop-cancelled',
 ] as const;
 export type Change = (typeof CHANGES)[number];
 
@@ -24,6 +25,7 @@ export type Change = (typeof CHANGES)[number];
  * newest engine must cover every change: test/unit/engine.test.ts).
  */
 export const ENGINES: readonly { id: string; through: Change }[] = [
+  { id: 'engine-2026-12', through: 'loop-cancelled' },
   { id: 'engine-2026-11', through: 'lean-activations' },
 ];
 

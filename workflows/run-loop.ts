@@ -1,4 +1,10 @@
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  executeChild,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { changed } from './engine.js';
 import type { RunLoopInput } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
@@ -82,6 +88,9 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
         lean,
       });
       const result = await run.run();
+      // Cancelled: the loop ends cancelled, and so does its node (histories recorded before failed it).
+      if (result.status === 'cancelled' && changed('loop-cancelled'))
+        throw new CancelledFailure(`item ${index}: cancelled`);
       if (result.status !== 'completed') {
         throw ApplicationFailure.nonRetryable(
           `item ${index}: ${result.error ? `node "${result.error.nodeId}" failed: ${result.error.message}` : result.status}`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
+import { ENGINES } from '../../workflows/engine.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -88,7 +89,7 @@ describe('the workflow event outbox', () => {
     const onlyCompleted = handedBack.filter((keys, i) => keys.join() === `node.completed:c${i}::1`);
     expect(onlyCompleted.length).toBeGreaterThanOrEqual(2);
     // One marker (and one TemporalChangeVersion upsert) for every behaviour change, not one each.
-    expect(patches).toEqual(['engine-2026-11']);
+    expect(patches).toEqual([ENGINES[0].id]);
   });
 
   it('stores a sibling started in the same activation after the events its carrier took', async () => {

@@ -322,10 +322,17 @@ describe('control flow', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
-    // The items' nodes settle as cancelled and the run ends; the loop node itself reports 'failed'
-    // (its child ended by cancellation), as it did before lean items.
+    // The items' nodes settle as cancelled, the loop's child workflow ends cancelled (not failed
+    // with "item 0: cancelled"), and so does the loop node: the run ends cancelled.
     const run = await stack.waitForRun(runId, (r) => r.status === 'cancelled');
-    expect(run.nodes.each.status).not.toBe('completed');
+    expect((await child.describe()).status.name).toBe('CANCELLED');
+    expect(run.nodes.each).toMatchObject({ status: 'cancelled' });
+    const events = await readStream(stack.baseUrl, runId);
+    expect(events.filter((e) => e.data.nodeId === 'each').map((e) => e.event)).toEqual([
+      'node.started',
+      'node.cancelled',
+    ]);
+    expect(events.at(-1)!.event).toBe('run.cancelled');
   });
 });
 

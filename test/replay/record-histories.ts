@@ -234,6 +234,24 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
     await stack.waitForRun(runId, (r) => r.status === 'cancelled');
     return runId;
   },
+  /** Recorded by engine-2026-12: a loop cancelled while its items run ends cancelled, child and node. */
+  async 'loop-cancelled'(stack) {
+    const name = await stack.createFlow({
+      name: 'rec-loop-cancelled',
+      nodes: [{ id: 'in', type: 'input' }, echoLoopNode('each', 'in.items', 2, 60_000)],
+      edges: [{ source: 'in', target: 'each' }],
+    });
+    const { runId } = await stack.start(name, { inputs: { items: [1, 2] } });
+    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-2`);
+    for (;;) {
+      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      if (pending.filter((a) => a.lastStartedTime).length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stack.api('POST', `/api/v1/runs/${runId}/cancel`);
+    await stack.waitForRun(runId, (r) => r.status === 'cancelled');
+    return runId;
+  },
 };
 
 async function main(): Promise<void> {
