@@ -121,7 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   api.use('/runs', runsRouter(deps.sql, runs, hub, open, deps.replay ?? createReplayer(), deps.keepAliveMs, gate));
   api.use('/webhooks', webhooksRouter(runs));
-  api.use(langflowRouter(deps.sql, runs, hub, open, deps.logger, gate));
+  api.use(langflowRouter(deps.sql, runs, hub, open, deps.logger, gate, deps.keepAliveMs));
   api.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)),
   );

@@ -62,6 +62,25 @@ export function lastEventIdOf(req: Request): number {
 }
 
 /**
+ * Starts a streaming response: the event-stream headers (no caching, no proxy buffering), then
+ * `keepAlive` every `keepAliveMs` while nothing else is being written, so proxies and load
+ * balancers do not close a stream that is quiet while a node works. Returns the stop for the timer.
+ */
+export function openStream(res: Response, o: { keepAliveMs?: number; keepAlive: string }): () => void {
+  res.status(200).set({
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  const timer = setInterval(() => {
+    if (!res.writableNeedDrain) res.write(o.keepAlive);
+  }, o.keepAliveMs ?? KEEP_ALIVE_MS);
+  return () => clearInterval(timer);
+}
+
+/**
  * Streams a run's events: every stored event after Last-Event-ID, then live ones as the hub reads
  * them. The cursor is the last sequence number sent, and reads are ordered by it, so a reconnect
  * with Last-Event-ID yields no gap and no duplicate. A slow client is not buffered for: once its
@@ -70,13 +89,7 @@ export function lastEventIdOf(req: Request): number {
  */
 export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, runId: string): void {
   let cursor = lastEventIdOf(req);
-  res.status(200).set({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
+  const stopKeepAlive = openStream(res, { keepAliveMs: deps.keepAliveMs, keepAlive: ': keep-alive\n\n' });
   res.write('retry: 1000\n\n');
   deps.open.add(res);
 
@@ -87,7 +100,7 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
     if (closed) return;
     closed = true;
     unsubscribe();
-    clearInterval(keepAlive);
+    stopKeepAlive();
     deps.open.delete(res);
     deps.onClose?.();
     res.end();
@@ -118,9 +131,6 @@ export function streamRunEvents(deps: StreamDeps, req: Request, res: Response, r
     paused = false;
     deps.hub.wake(runId);
   });
-  const keepAlive = setInterval(() => {
-    if (!res.writableNeedDrain) res.write(': keep-alive\n\n');
-  }, deps.keepAliveMs ?? KEEP_ALIVE_MS);
   req.on('close', close);
   const unsubscribe = deps.hub.subscribe(runId, subscriber);
 }

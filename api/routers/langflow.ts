@@ -34,6 +34,7 @@ export function langflowRouter(
   open: Set<Response>,
   logger: Logger,
   gate: StreamGate,
+  keepAliveMs?: number,
 ): Router {
   const router = Router();
 
@@ -115,7 +116,7 @@ export function langflowRouter(
       sessionId,
       body,
     };
-    if (release) return streamRun(req, res, { runs, hub, open, logger, onClose: release }, run);
+    if (release) return streamRun(req, res, { runs, hub, open, logger, keepAliveMs, onClose: release }, run);
     await runs.waitFor(started.runId, RUN_WAIT_SECONDS);
     const view = await runs.get(started.runId);
     if (view.status !== 'completed') return void res.status(statusFor(view)).json(failureBody(view));

@@ -60,7 +60,14 @@ function respond(request: FakeChatRequest): FakeReply {
 }
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI({ tokens: [], respond });
+  llm = await startFakeOpenAI({
+    tokens: [],
+    // `slow-please` answers after 600 ms: a quiet stream, for the keep-alive.
+    respond: async (request) => {
+      if (request.model === 'slow-please') await new Promise((r) => setTimeout(r, 600));
+      return respond(request);
+    },
+  });
   pages = await startHttpServer((req, res) => {
     if (req.url?.startsWith('/search'))
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: ['durable result'] }));
@@ -75,6 +82,7 @@ beforeAll(async () => {
     name: 'langflow',
     httpAllowHosts: [llm.host, pages.host],
     apiKeys: [API_KEY],
+    keepAliveMs: 100,
     env: { LLM_BASE_URL: `${llm.url}/v1`, LLM_MODEL: 'fake-model', SECRET_LLM_API_KEY: 'sk-default-key-123' },
   });
   client = new LangflowClient({ baseUrl: stack.baseUrl, apiKey: API_KEY });
@@ -208,6 +216,29 @@ describe('run API', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { event: string; data: { error?: string } });
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: expect.stringContaining('LLM 400') } });
+  });
+
+  it('keeps a quiet stream alive with blank lines that Langflow clients pass over', async () => {
+    const slow = { 'Language Model': { model_name: 'slow-please' } };
+    const res = await fetch(`${stack.baseUrl}/api/v1/run/basic-prompting?stream=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+      body: JSON.stringify({ input_value: 'hi', tweaks: slow }),
+    });
+    const text = await res.text();
+    // Frames are `{…}\n\n`; a keep-alive is a blank line of its own, here while the model is quiet.
+    expect(text.replace(/\{[^\n]*\}\n\n/g, '')).toMatch(/^\n+$/);
+    const events = text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { event: string });
+    expect(events.map((e) => e.event)).toContain('token');
+    expect(events.at(-1)!.event).toBe('end');
+    // …and the Langflow client reads the same stream without a parse error.
+    const kinds: string[] = [];
+    for await (const e of await client.flow('basic-prompting').stream('Stream it', { tweaks: slow }))
+      kinds.push(e.event);
+    expect(kinds.at(-1)).toBe('end');
   });
 
   it('applies tweaks by component id and by display name', async () => {

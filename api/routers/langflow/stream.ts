@@ -5,6 +5,7 @@ import type { EventHub } from '../../../events/index.js';
 import type { Logger } from '../../../infra/index.js';
 import type { RunService } from '../../run-service.js';
 import { failureBody, runResponse, toMessage, type LangflowRun } from './response.js';
+import { openStream } from '../../sse.js';
 
 export interface StreamDeps {
   runs: RunService;
@@ -14,6 +15,8 @@ export interface StreamDeps {
   logger: Logger;
   /** Called once when the stream ends (gives its slot back). */
   onClose?: () => void;
+  /** How often a quiet stream sends a blank line (KEEP_ALIVE_MS by default). */
+  keepAliveMs?: number;
 }
 
 /**
@@ -22,12 +25,9 @@ export interface StreamDeps {
  * component finished), then `end` with the RunResponse, or `error`.
  */
 export function streamRun(req: Request, res: Response, deps: StreamDeps, run: LangflowRun): void {
-  res.status(200).set({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
+  // A blank line while the run is quiet: every Langflow client skips it (they read JSON objects
+  // and pass over anything before the next `{`), and proxies see the stream alive.
+  const stopKeepAlive = openStream(res, { keepAliveMs: deps.keepAliveMs, keepAlive: '\n' });
   deps.open.add(res);
   const send = (event: string, data: unknown) => res.write(`${JSON.stringify({ event, data })}\n\n`);
   const frame = langflowFrames(deps.runs, run, send);
@@ -40,6 +40,7 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
     if (closed) return;
     closed = true;
     unsubscribe();
+    stopKeepAlive();
     deps.open.delete(res);
     deps.onClose?.();
     res.end();
