@@ -5,6 +5,13 @@ const PATH_PART = /([^.[\]]+)|\[(\d+)\]/g;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+const SECRET_REF = /^\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}$/;
+
+/** The NAME of a value that is exactly one `{{secrets.NAME}}` reference, else undefined. */
+export function secretRefName(value: string): string | undefined {
+  return SECRET_REF.exec(value)?.[1];
+}
+
 export interface PlaceholderRef {
   /** The placeholder text without braces, e.g. `page.body.title`. */
   expression: string;

@@ -10,12 +10,10 @@ import {
   type NodeKindSpec,
   type NodeType,
 } from './node-types.js';
-import { findPlaceholders } from './placeholders.js';
+import { findPlaceholders, secretRefName } from './placeholders.js';
 import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
-
-const SECRET_REF = /^\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$/;
 
 export interface Problem {
   /** JSON path of the offending value, e.g. `$.nodes[2].params.url`. */
@@ -207,7 +205,7 @@ export function validateGraph(
     }
     for (const field of kind.secretRefFields ?? []) {
       const value = isObject(params) ? params[field] : undefined;
-      if (typeof value === 'string' && !SECRET_REF.test(value))
+      if (typeof value === 'string' && secretRefName(value) === undefined)
         problems.push({
           path: at('nodes', i, 'params', field),
           message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createStreamMasker, maskSecrets, safeMessage, secretForms } from '../../activities/secrets.js';
-import { flowSecrets, secretTweakProblems, validateFlow } from '../../flow/index.js';
+import { flowSecrets, secretRefName, secretTweakProblems, validateFlow } from '../../flow/index.js';
 
 const SECRET = 'sk-test-6f1d2c9a8b7e4f30';
 
@@ -167,5 +167,14 @@ describe('where secrets may appear (save time)', () => {
       { path: '$.tweaks.h.url', message: expect.stringContaining('may not change where it connects') },
     ]);
     expect(secretTweakProblems(def, { h: { headers: { a: '{{secrets.A}}', b: 'x' } } })).toEqual([]);
+  });
+});
+
+describe('secretRefName', () => {
+  it('reads NAME from a value that is exactly one {{secrets.NAME}}, nothing else', () => {
+    expect(secretRefName('{{secrets.OPENAI_API_KEY}}')).toBe('OPENAI_API_KEY');
+    expect(secretRefName('{{ secrets.k_1 }}')).toBe('k_1');
+    for (const v of ['sk-literal', 'Bearer {{secrets.K}}', '{{secrets.K}}{{secrets.L}}', '{{secrets.a-b}}', '{{in.K}}'])
+      expect(secretRefName(v), v).toBeUndefined();
   });
 });

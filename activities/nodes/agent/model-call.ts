@@ -1,6 +1,12 @@
 import OpenAI, { APIError, APIConnectionError } from 'openai';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { AgentChatMessage, AgentModelInput, AgentModelResult, AgentUsage } from '../../../flow/index.js';
+import {
+  secretRefName,
+  type AgentChatMessage,
+  type AgentModelInput,
+  type AgentModelResult,
+  type AgentUsage,
+} from '../../../flow/index.js';
 import { withModelDefaults } from '../../model-defaults.js';
 import type { NetGuard } from '../../net-guard.js';
 import { guardedFetch } from '../../outbound.js';
@@ -23,10 +29,10 @@ export async function callModel(
   const beat = setInterval(() => ctx.heartbeat(), AGENT_HEARTBEAT_MS);
   try {
     let apiKey: string | undefined;
-    const ref = input.apiKey ? /^\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}$/.exec(input.apiKey) : null;
-    if (input.apiKey && !ref)
+    const name = input.apiKey ? secretRefName(input.apiKey) : undefined;
+    if (input.apiKey && !name)
       throw ApplicationFailure.nonRetryable('apiKey must be a {{secrets.NAME}} reference', 'InvalidParams');
-    if (ref) apiKey = (await loadSecrets(deps.sql, [ref[1]], deps.env)).get(ref[1]);
+    if (name) apiKey = (await loadSecrets(deps.sql, [name], deps.env)).get(name);
     const filled = await withModelDefaults(deps.sql, deps.env, {
       baseUrl: input.baseUrl,
       model: input.model,
