@@ -56,7 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities({
       sql: deps.sql,
       logger: deps.logger,
-      httpAllowHosts: deps.httpAllowHosts,
+      netGuard,
       env,
       // The agent's progress and tokens: written in order, waited for briefly, never failing a call.
       publisher: (runId, quiet) => {

@@ -6,7 +6,6 @@ import type {
   AgentModelResult,
   AgentToolInput,
 } from '../../../flow/index.js';
-import { createNetGuard } from '../../net-guard.js';
 import type { NodeContext } from '../../node-context.js';
 import { createStreamMasker } from '../../secrets.js';
 import { AGENT_HEARTBEAT_MS, callKey, type AgentActivityDeps } from './deps.js';
@@ -24,7 +23,7 @@ export { TOOL_RESULT_MAX_CHARS } from './tools.js';
  * repeated when a later one fails or its worker dies.
  */
 export function createAgentActivities(deps: AgentActivityDeps) {
-  const guard = createNetGuard(deps.httpAllowHosts);
+  const guard = deps.netGuard;
 
   async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
     const ctx = Context.current();
