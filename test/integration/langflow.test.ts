@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,6 +240,77 @@ describe('run API', () => {
     for await (const e of await client.flow('basic-prompting').stream('Stream it', { tweaks: slow }))
       kinds.push(e.event);
     expect(kinds.at(-1)).toBe('end');
+  });
+
+  it('does not buffer a stream for a client that does not read, and resumes where it stopped', async () => {
+    // A native flow that waits at an approval, its stream opened and never read; then 30 MB of
+    // tokens are stored for the run, more than the kernel's socket buffers hold.
+    const name = `lf-firehose-${Date.now()}`;
+    const created = await api('POST', '/api/v1/flows', {
+      name,
+      nodes: [{ id: 'ask', type: 'approval', params: { timeout: '10m', message: 'go?' } }],
+    });
+    expect(created.status).toBe(201);
+    const url = new URL(stack.baseUrl);
+    const slow = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          method: 'POST',
+          host: url.hostname,
+          port: url.port,
+          path: `/api/v1/run/${name}?stream=true`,
+          headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+          agent: false,
+        },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ input_value: 'x' }));
+    });
+    slow.pause();
+    const runId = String(slow.headers['x-tempoflow-run-id']);
+    try {
+      for (let i = 0; (await api('GET', `/api/v1/runs/${runId}`)).body.nodes?.ask?.status !== 'waiting'; i++) {
+        expect(i).toBeLessThan(600);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const n = 30_000;
+      await stack.sql.begin(async (tx) => {
+        await tx`INSERT INTO run_events (run_id, seq, type, node_id, attempt, dedupe_key, data)
+          SELECT ${runId}, h.last_seq + g, 'node.token', 'ask', 1, 'firehose:' || g,
+                 jsonb_build_object('runId', ${runId}::text, 'type', 'node.token', 'nodeId', 'ask',
+                                    'token', repeat('x', 1000))
+          FROM run_event_heads h, generate_series(1, ${n}) g WHERE h.run_id = ${runId}`;
+        const [head] = await tx<{ last: string }[]>`
+          UPDATE run_event_heads SET last_seq = last_seq + ${n} WHERE run_id = ${runId} RETURNING last_seq::text AS last`;
+        await tx`SELECT pg_notify('tempoflow_events', ${`${runId}:${head.last}`})`;
+      });
+      const stream = () => [...stack.app.streams].find((r) => r.getHeader('x-tempoflow-run-id') === runId);
+      for (let i = 0; !stream()?.writableNeedDrain; i++) {
+        expect(i).toBeLessThan(600);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(stream()!.writableLength).toBeLessThan(200_000);
+      // Once the client reads, every token arrives, in order.
+      slow.setEncoding('utf8');
+      let tokens = 0;
+      await new Promise<void>((resolve) => {
+        let buffered = '';
+        slow.on('data', (chunk: string) => {
+          buffered += chunk;
+          const frames = buffered.split('\n');
+          buffered = frames.pop()!;
+          for (const f of frames) if (f.startsWith('{"event":"token"')) tokens++;
+          if (tokens === n) resolve();
+        });
+        slow.resume();
+      });
+      expect(tokens).toBe(n);
+    } finally {
+      slow.destroy();
+      await api('POST', `/api/v1/runs/${runId}/cancel`);
+    }
   });
 
   it('applies tweaks by component id and by display name', async () => {

@@ -36,9 +36,13 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
   let closed = false;
   const queue: StoredEvent[] = [];
   let working = false;
+  /** Set while the client's socket is full: the hub holds back events until it drains. */
+  let resume: (() => void) | undefined;
+  res.on('drain', () => resume?.());
   const finish = () => {
     if (closed) return;
     closed = true;
+    resume?.();
     unsubscribe();
     stopKeepAlive();
     deps.open.delete(res);
@@ -54,6 +58,12 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
         const e = queue.shift()!;
         await frame(e);
         if (TERMINAL_RUN_EVENTS.includes(e.type as EventType)) finish();
+        else if (res.writableNeedDrain) {
+          // A client that does not read is not buffered for: take no events until it drains.
+          await new Promise<void>((r) => (resume = r));
+          resume = undefined;
+          if (!closed) deps.hub.wake(run.runId);
+        }
       }
     } catch (err) {
       // Postgres or Temporal text may name hosts: logged here, a fixed sentence to the client.
@@ -69,7 +79,7 @@ export function streamRun(req: Request, res: Response, deps: StreamDeps, run: La
     get cursor() {
       return cursor;
     },
-    ready: () => !closed,
+    ready: () => !closed && resume === undefined,
     deliver(events) {
       for (const e of events) {
         if (e.seq <= cursor) continue;
