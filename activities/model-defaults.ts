@@ -5,6 +5,11 @@ import { loadSecrets, MISSING_SECRET } from './secrets.js';
 /** The secret that serves as API key for every llm/agent node that names none. */
 export const DEFAULT_KEY_SECRET = 'LLM_API_KEY';
 
+/** Where a node without baseUrl (and a worker without LLM_BASE_URL) sends its calls. */
+export const LLM_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
 export interface ModelSettings {
   baseUrl?: string;
   model?: string;
@@ -14,7 +19,9 @@ export interface ModelSettings {
 /**
  * Fills what an llm or agent node leaves empty from the worker's environment: LLM_BASE_URL,
  * LLM_MODEL and the secret LLM_API_KEY (env SECRET_LLM_API_KEY or the secrets store). Returns the
- * key it added so the caller masks it like any other secret.
+ * key it added so the caller masks it like any other secret. The operator's key goes only to the
+ * operator's base URL: a node that sends its calls elsewhere names its own key (else anyone who may
+ * save a flow could point baseUrl at a server of theirs and read the key from its header).
  */
 export async function withModelDefaults<T extends ModelSettings>(
   sql: Sql,
@@ -22,6 +29,8 @@ export async function withModelDefaults<T extends ModelSettings>(
   params: T,
 ): Promise<{ params: T; addedSecret?: string }> {
   const out: T = { ...params };
+  const operatorUrl = env.LLM_BASE_URL || LLM_DEFAULT_BASE_URL;
+  const toOperator = !out.baseUrl || sameUrl(out.baseUrl, operatorUrl);
   if (!out.baseUrl && env.LLM_BASE_URL) out.baseUrl = env.LLM_BASE_URL;
   if (!out.model && env.LLM_MODEL) out.model = env.LLM_MODEL;
   if (!out.model)
@@ -30,7 +39,7 @@ export async function withModelDefaults<T extends ModelSettings>(
       'InvalidParams',
     );
   let addedSecret: string | undefined;
-  if (!out.apiKey) {
+  if (!out.apiKey && toOperator) {
     try {
       addedSecret = (await loadSecrets(sql, [DEFAULT_KEY_SECRET], env)).get(DEFAULT_KEY_SECRET);
       out.apiKey = addedSecret;

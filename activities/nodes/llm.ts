@@ -4,8 +4,8 @@ import type { NodeParams } from '../../flow/index.js';
 import type { NodeContext } from '../node-context.js';
 import { guardedFetch, OUTBOUND_DEFAULTS } from '../outbound.js';
 import { safeMessage } from '../secrets.js';
+import { LLM_DEFAULT_BASE_URL } from '../model-defaults.js';
 
-export const LLM_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /**
  * OpenAI-compatible streaming chat completion. Each token is published as `node.token` (masked

@@ -7,11 +7,10 @@ import {
   type AgentModelResult,
   type AgentUsage,
 } from '../../../flow/index.js';
-import { withModelDefaults } from '../../model-defaults.js';
+import { LLM_DEFAULT_BASE_URL, withModelDefaults } from '../../model-defaults.js';
 import type { NetGuard } from '../../net-guard.js';
 import { guardedFetch } from '../../outbound.js';
 import { createStreamMasker, loadSecrets, maskSecrets } from '../../secrets.js';
-import { LLM_DEFAULT_BASE_URL } from '../llm.js';
 import { AGENT_HEARTBEAT_MS, callKey, type AgentActivityDeps } from './deps.js';
 import { parseJsonAnswer } from './text.js';
 
