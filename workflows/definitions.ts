@@ -7,6 +7,7 @@ export const WORKFLOW_ERRORS = {
   ApprovalTimedOut: 'ApprovalTimedOut',
   InvalidParams: 'InvalidParams',
   LoopItemFailed: 'LoopItemFailed',
+  LoopCancelled: 'LoopCancelled',
   UnknownFlow: 'UnknownFlow',
   WorkerLost: 'WorkerLost',
   EventLogUnavailable: 'EventLogUnavailable',

@@ -145,9 +145,14 @@ export class Outbox {
     return all.length === drafts.length || JSON.stringify(all).length <= MAX_RIDING_BYTES ? all : drafts;
   }
 
-  /** A carrier's activity ended: what it took is stored, or was handed back to `write`. */
-  landed(drafts: EventDraft[]): void {
-    for (const d of drafts) this.carried.delete(d.key);
+  /**
+   * A carrier's activity succeeded: what it took is stored, but for what it handed back (queued
+   * again by `write`), which stays first in line for the next write. A carrier that failed calls
+   * nothing: what it took is queued again and stays first in line too.
+   */
+  landed(drafts: EventDraft[], handedBack: readonly EventDraft[] = []): void {
+    const back = new Set(handedBack.map((d) => d.key));
+    for (const d of drafts) if (!back.has(d.key)) this.carried.delete(d.key);
   }
 
   /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
@@ -241,11 +246,13 @@ export class Outbox {
     );
   }
 
-  /** What carriers took and have not reported on, then `drafts` (a local activity stores them now). */
+  /**
+   * What carriers took and have not reported on, then the rest of `drafts` (a local activity stores
+   * them now). A carried draft that is also queued again (handed back) keeps its first place.
+   */
   private beforeCarried(drafts: EventDraft[]): EventDraft[] {
     if (this.carried.size === 0) return drafts;
-    const keys = new Set(drafts.map((d) => d.key));
-    return [...[...this.carried.values()].filter((d) => !keys.has(d.key)), ...drafts];
+    return [...this.carried.values(), ...drafts.filter((d) => !this.carried.has(d.key))];
   }
 
   private done(): void {

@@ -1,7 +1,9 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   CancelledFailure,
   executeChild,
+  isCancellation,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,7 +41,7 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
   // The remainder goes to the first lanes, so the children running at once add up to `concurrency`
   // (50 over 20 children was 2 each: 40). Histories recorded before split it evenly, rounding down.
   const extra = changed('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
-  const results = await pool(ranges, parallel, (range, lane) =>
+  const results = await pool(ranges, parallel, changed('loop-cancelled'), (range, lane) =>
     executeChild(runLoop, {
       workflowId: `${workflowInfo().workflowId}.${range.offset}`,
       args: [
@@ -72,9 +74,11 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
       : await loadItems({ ref: input.items.ref, offset: input.offset, count: input.count });
   const quiet = new Outbox(input.runId, false);
   const lean = changed('lean-activations');
+  const settle = changed('loop-cancelled');
   const outputs = await pool(
     items.map((item, i) => ({ item, index: input.offset + i })),
     input.concurrency,
+    settle,
     async ({ item, index }) => {
       const run = new GraphRun({
         runId: input.runId,
@@ -88,8 +92,9 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
         lean,
       });
       const result = await run.run();
-      // Cancelled: the loop ends cancelled, and so does its node (histories recorded before failed it).
-      if (result.status === 'cancelled' && changed('loop-cancelled'))
+      // A loop being cancelled ends cancelled, and so does its node, also when an item failed on
+      // the way (histories recorded before failed it).
+      if (result.status !== 'completed' && settle && CancellationScope.current().consideredCancelled)
         throw new CancelledFailure(`item ${index}: cancelled`);
       if (result.status !== 'completed') {
         throw ApplicationFailure.nonRetryable(
@@ -110,16 +115,39 @@ async function runItems(input: RunLoopInput): Promise<Record<string, unknown>[]>
   return outputs;
 }
 
-/** Maps with at most `limit` calls in flight (`lane`: which of them runs the call); results keep input order. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, lane: number) => Promise<R>): Promise<R[]> {
+/**
+ * Maps with at most `limit` calls in flight (`lane`: which of them runs the call); results keep
+ * input order. The first failure fails the pool at once. With `settle`, no call starts after one
+ * failed, and a cancelled pool waits for the calls in flight to settle before it reports: a loop
+ * cancelled while its children run ends once they all ended cancelled (else the first one to end
+ * closed the loop's workflow and the parent-close policy terminated the rest).
+ */
+async function pool<T, R>(
+  items: T[],
+  limit: number,
+  settle: boolean,
+  fn: (item: T, lane: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let stopped = false;
   const worker = async (lane: number) => {
-    while (next < items.length) {
+    while (next < items.length && !stopped) {
       const i = next++;
-      results[i] = await fn(items[i], lane);
+      try {
+        results[i] = await fn(items[i], lane);
+      } catch (err) {
+        stopped = settle;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, lane) => worker(lane)));
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, (_, lane) => worker(lane));
+  try {
+    await Promise.all(lanes);
+  } catch (err) {
+    if (settle && isCancellation(err)) await Promise.allSettled(lanes);
+    throw err;
+  }
   return results;
 }

@@ -6,7 +6,6 @@ import { guardedFetch, OUTBOUND_DEFAULTS } from '../outbound.js';
 import { safeMessage } from '../secrets.js';
 import { LLM_DEFAULT_BASE_URL } from '../model-defaults.js';
 
-
 /**
  * OpenAI-compatible streaming chat completion. Each token is published as `node.token` (masked
  * across chunk boundaries); 429 and 5xx are retried by the node's retry policy (the SDK's own

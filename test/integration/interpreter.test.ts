@@ -334,6 +334,55 @@ describe('control flow', () => {
     ]);
     expect(events.at(-1)!.event).toBe('run.cancelled');
   });
+
+  it('cancels a loop split into child loops: every child ends cancelled, none terminated', async () => {
+    // 600 items: two child loops (500 + 100), two items running in each when the run is cancelled.
+    const name = await stack.createFlow(
+      loopOf(uniqueName('loop-cancel-nested'), { params: { durationMs: 60_000 } }, 4),
+    );
+    const items = Array.from({ length: 600 }, (_, i) => i);
+    const { runId } = await stack.start(name, { inputs: { items } });
+    const leaves = [`loop-${runId}.each-0-600.0`, `loop-${runId}.each-0-600.500`].map((id) =>
+      stack.client.workflow.getHandle(id),
+    );
+    for (const leaf of leaves)
+      for (;;) {
+        const pending = (await leaf.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+        if (pending.filter((a) => a.lastStartedTime).length === 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
+    const run = await stack.waitForRun(runId, (r) => r.status === 'cancelled');
+    expect(run.nodes.each).toMatchObject({ status: 'cancelled' });
+    const middle = stack.client.workflow.getHandle(`loop-${runId}.each-0-600`);
+    for (const handle of [middle, ...leaves]) {
+      await handle.result().catch(() => undefined);
+      expect((await handle.describe()).status.name, handle.workflowId).toBe('CANCELLED');
+    }
+  });
+
+  it('fails a loop whose workflow was cancelled from outside while the run went on', async () => {
+    // Cancelling the loop's child in the Temporal UI must not let the run complete without the loop.
+    const flow = loopOf(uniqueName('loop-cancel-outside'), { params: { durationMs: 60_000 } }, 2);
+    flow.nodes.push({ id: 'after', type: 'output', params: { value: '{{each}}' } } as never);
+    flow.edges.push({ source: 'each', target: 'after' });
+    const name = await stack.createFlow(flow);
+    const { runId } = await stack.start(name, { inputs: { items: [1, 2] } });
+    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-2`);
+    for (;;) {
+      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      if (pending.filter((a) => a.lastStartedTime).length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await child.cancel();
+    const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(run.status).toBe('failed');
+    expect(run.nodes.each).toMatchObject({
+      status: 'failed',
+      error: { type: 'LoopCancelled', message: expect.stringContaining('cancelled while the run went on') },
+    });
+    expect(run.nodes.after.status).not.toBe('completed');
+  });
 });
 
 describe('approvals', () => {

@@ -22,7 +22,7 @@ describe('withModelDefaults', () => {
     const same = await fill(env, { baseUrl: 'https://models.internal/v1/' });
     expect(same.params.apiKey).toBe('sk-operator');
     // …and without LLM_BASE_URL the default is OpenAI's.
-    const { LLM_BASE_URL: _, ...noBase } = env;
+    const noBase = { ...env, LLM_BASE_URL: undefined };
     expect((await fill(noBase, { baseUrl: 'https://api.openai.com/v1' })).params.apiKey).toBe('sk-operator');
     expect((await fill(noBase, { baseUrl: 'http://localhost:11434/v1' })).params.apiKey).toBe(undefined);
     // A node's own key is its own business.

@@ -44,11 +44,10 @@ export const runActivityNode: NodeKindExecutor = async (ctx, node, params) => {
         ...(riding.length > 0 ? { events: riding } : {}),
       });
       if (result.events && !ctx.isLoopItem) ctx.run.outbox.write(result.events);
-      ctx.run.outbox.landed(riding);
+      ctx.run.outbox.landed(riding, result.events);
       return result;
     } catch (err) {
       ctx.run.outbox.write(riding);
-      ctx.run.outbox.landed(riding);
       const lostAttempt = workerLostAttempt(err, attemptBase);
       // Histories recorded before this change failed the node here; replaying them must still do so.
       if (lostAttempt === undefined || !changed('worker-lost-retry')) throw err;

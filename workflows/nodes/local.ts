@@ -46,7 +46,7 @@ export async function runLocalNode(
     if (followers.length === 0) {
       const result = await local[type](input);
       if (result.events && !ctx.isLoopItem) ctx.run.outbox.write(result.events);
-      ctx.run.outbox.landed(riding);
+      ctx.run.outbox.landed(riding, result.events);
       return result;
     }
     const ids = [node.id, ...followers.map((f) => f.nodeId)];
@@ -58,11 +58,10 @@ export async function runLocalNode(
     const asked = new Set(followers.map((f) => f.nodeId));
     for (const { nodeId, ...result } of chain.followers) if (asked.has(nodeId)) ctx.putAhead(nodeId, result);
     if (chain.head.events && !ctx.isLoopItem) ctx.run.outbox.write(chain.head.events);
-    ctx.run.outbox.landed(riding);
+    ctx.run.outbox.landed(riding, chain.head.events);
     return chain.head;
   } catch (err) {
     ctx.run.outbox.write(riding);
-    ctx.run.outbox.landed(riding);
     throw err;
   }
 }
