@@ -7,7 +7,7 @@ export const WORKFLOW_ERRORS = {
   ApprovalTimedOut: 'ApprovalTimedOut',
   InvalidParams: 'InvalidParams',
   LoopItemFailed: 'LoopItemFailed',
-  LoopCancelled: 'LoopCancelled',
+  ChildCancelled: 'ChildCancelled',
   UnknownFlow: 'UnknownFlow',
   WorkerLost: 'WorkerLost',
   EventLogUnavailable: 'EventLogUnavailable',

@@ -10,6 +10,7 @@ const CHANGES = [
   'loop-concurrency-remainder',
   'lean-activations',
   'loop-cancelled',
+  'child-cancelled-outside',
 ] as const;
 export type Change = (typeof CHANGES)[number];
 
@@ -25,7 +26,7 @@ export type Change = (typeof CHANGES)[number];
  * newest engine must cover every change: test/unit/engine.test.ts).
  */
 export const ENGINES: readonly { id: string; through: Change }[] = [
-  { id: 'engine-2026-12', through: 'loop-cancelled' },
+  { id: 'engine-2026-12', through: 'child-cancelled-outside' },
   { id: 'engine-2026-11', through: 'lean-activations' },
 ];
 

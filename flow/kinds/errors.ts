@@ -32,7 +32,7 @@ export const NODE_ERRORS = {
   UnsupportedComponent: { retryable: false, when: 'the node stands for a Langflow component Tempoflow cannot run' },
   ApprovalTimedOut: { retryable: false, when: 'no decision within `timeout`' },
   LoopItemFailed: { retryable: false, when: "one of the body's runs failed" },
-  LoopCancelled: { retryable: false, when: "the loop's workflow was cancelled while the run went on" },
+  ChildCancelled: { retryable: false, when: 'its child workflow was cancelled on its own while the run went on' },
   UnknownFlow: { retryable: false, when: 'the named flow (or version) is not stored' },
   NodeFailed: { retryable: false, when: 'the child run failed (its error names the node)' },
   WorkerLost: { retryable: false, when: 'the workers running its attempts were lost too many times' },

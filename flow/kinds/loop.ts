@@ -16,5 +16,5 @@ export const loop = defineKind({
   heartbeats: false,
   secretFields: [],
   unscopedFields: ['body'],
-  errorTypes: ['InvalidParams', 'UnknownFlow', 'LoopItemFailed', 'LoopCancelled'],
+  errorTypes: ['InvalidParams', 'UnknownFlow', 'LoopItemFailed', 'ChildCancelled'],
 });

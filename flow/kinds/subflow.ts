@@ -14,5 +14,5 @@ export const subflow = defineKind({
   runsIn: 'workflow',
   heartbeats: false,
   secretFields: [],
-  errorTypes: ['InvalidParams', 'UnknownFlow', 'NodeFailed'],
+  errorTypes: ['InvalidParams', 'UnknownFlow', 'NodeFailed', 'ChildCancelled'],
 });

@@ -379,9 +379,32 @@ describe('control flow', () => {
     expect(run.status).toBe('failed');
     expect(run.nodes.each).toMatchObject({
       status: 'failed',
-      error: { type: 'LoopCancelled', message: expect.stringContaining('cancelled while the run went on') },
+      error: { type: 'ChildCancelled', message: expect.stringContaining('cancelled while the run went on') },
     });
     expect(run.nodes.after.status).not.toBe('completed');
+  });
+
+  it('fails a subflow whose run was cancelled on its own while the parent went on', async () => {
+    const inner = await stack.createFlow({
+      name: uniqueName('sub-long'),
+      nodes: [{ id: 'long', type: 'echo', params: { durationMs: 60_000 } }],
+    });
+    const name = await stack.createFlow({
+      name: uniqueName('sub-cancel-outside'),
+      nodes: [
+        { id: 'sub', type: 'subflow', params: { flow: inner } },
+        { id: 'after', type: 'output', params: { value: '{{sub}}' } },
+      ],
+      edges: [{ source: 'sub', target: 'after' }],
+    });
+    const { runId } = await stack.start(name);
+    const started = await stack.waitForRun(runId, (r) => r.nodes.sub?.status === 'running');
+    const childRunId = started.nodes.sub.output?.childRunId ?? `${runId}.sub`;
+    await stack.waitForRun(childRunId, (r) => r.nodes.long?.status === 'running');
+    expect((await stack.api('POST', `/api/v1/runs/${childRunId}/cancel`)).status).toBe(202);
+    const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(run.status).toBe('failed');
+    expect(run.nodes.sub).toMatchObject({ status: 'failed', error: { type: 'ChildCancelled' } });
   });
 });
 

@@ -1,12 +1,5 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  executeChild,
-  isCancellation,
-  proxyActivities,
-} from '@temporalio/workflow';
-import { changed } from '../engine.js';
-import { WORKFLOW_ERRORS } from '../definitions.js';
+import { executeChild, proxyActivities } from '@temporalio/workflow';
+import { childCancelledOutside } from './child.js';
 import { type GraphDef, type RunLoopInput } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { helperActivityOptions } from '../activity-options.js';
@@ -58,16 +51,6 @@ export const runLoopNode: NodeKindExecutor = async (ctx, node, params) => {
           ],
           staticSummary: `${node.id} · loop over ${count} items`,
           priority: ctx.childPriority(node),
-        }).catch((err: unknown) => {
-          // Its workflow cancelled from outside (the Temporal UI, the CLI) while the run goes on: the
-          // loop did not run, so the node fails rather than skipping its dependants in a run that
-          // would then complete without them.
-          if (isCancellation(err) && !CancellationScope.current().consideredCancelled && changed('loop-cancelled'))
-            throw ApplicationFailure.nonRetryable(
-              `${node.id}: its loop workflow was cancelled while the run went on`,
-              WORKFLOW_ERRORS.LoopCancelled,
-            );
-          throw err;
-        });
+        }).catch(childCancelledOutside(node, 'loop workflow'));
   return ctx.completed(node, output, { items: count });
 };

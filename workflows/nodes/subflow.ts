@@ -1,6 +1,7 @@
 import { executeChild } from '@temporalio/workflow';
 import { flowSearchAttributes, workflowIdOf, type RunFlowInput, type RunState } from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
+import { childCancelledOutside } from './child.js';
 
 /**
  * `subflow`: runs a pinned flow as a child runFlow (workflow id `run-<runId>.<nodeId>`), with its
@@ -31,6 +32,6 @@ export const runSubflowNode: NodeKindExecutor = async (ctx, node, params) => {
     typedSearchAttributes: flowSearchAttributes(flow),
     memo: { origin: 'subflow', parentRunId: run.runId },
     priority: ctx.childPriority(node),
-  });
+  }).catch(childCancelledOutside(node, 'run'));
   return ctx.completed(node, (result as RunState).outputs);
 };
