@@ -46,5 +46,6 @@ export const agent = defineKind({
     'LlmServerError',
     'InvalidStructuredOutput',
     'AgentMaxIterations',
+    'ChildCancelled',
   ],
 });

@@ -19,7 +19,14 @@ function respond(request: FakeChatRequest) {
 }
 
 beforeAll(async () => {
-  llm = await startFakeOpenAI({ tokens: [], respond });
+  llm = await startFakeOpenAI({
+    tokens: [],
+    // Model `slow` thinks for 10 s: an agent that is busy when something happens to it.
+    respond: async (request) => {
+      if (request.model === 'slow') await new Promise((r) => setTimeout(r, 10_000));
+      return respond(request);
+    },
+  });
   pages = await startHttpServer((req, res) =>
     res.writeHead(200, { 'content-type': 'text/plain' }).end(`page ${req.url}`),
   );
@@ -106,6 +113,21 @@ describe('agent node', () => {
       status: 'failed',
       error: { message: expect.stringContaining('maxIterations (2)') },
     });
+  });
+
+  it('fails the node when its agent workflow is cancelled on its own while the run goes on', async () => {
+    const name = await stack.createFlow(agentFlow({ model: 'slow' }));
+    const { runId } = await stack.start(name, { inputs: { q: 'hi' } });
+    const child = stack.client.workflow.getHandle(`agent-${runId}.bot`);
+    for (;;) {
+      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      if (pending.some((a) => a.lastStartedTime)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await child.cancel();
+    const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(run.status).toBe('failed');
+    expect(run.nodes.bot).toMatchObject({ status: 'failed', error: { type: 'ChildCancelled' } });
   });
 
   it('refuses a literal API key when the flow is saved', async () => {

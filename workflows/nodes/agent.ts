@@ -1,6 +1,7 @@
 import { executeChild } from '@temporalio/workflow';
 import { type RunAgentInput } from '../../flow/core.js';
 import type { NodeKindExecutor } from '../node-context.js';
+import { childCancelledOutside } from './child.js';
 
 /**
  * `agent`: its tool-calling loop runs as a child runAgent (its own bounded history); tools and the
@@ -32,6 +33,6 @@ export const runAgentNode: NodeKindExecutor = async (ctx, node, params) => {
     ],
     staticSummary: `${node.id} · agent`,
     priority: ctx.childPriority(node),
-  });
+  }).catch(childCancelledOutside(node, 'agent workflow'));
   return ctx.completed(node, output);
 };
