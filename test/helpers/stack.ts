@@ -163,6 +163,20 @@ export async function startStack(o: StackOptions) {
       if (res.status !== 202) throw new Error(`start ${flow}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { runId: string; workflowId: string };
     },
+    /**
+     * Waits until `count` activities of a workflow are running and returns its handle. A started
+     * activity reaches history only when it ends, so this asks for the pending ones.
+     */
+    async waitForRunningActivities(workflowId: string, count: number, timeoutMs = 60_000) {
+      const handle = client.workflow.getHandle(workflowId);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pending = (await handle.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+        if (pending.filter((a) => a.lastStartedTime).length >= count) return handle;
+        if (Date.now() > deadline) throw new Error(`${workflowId} never had ${count} running activities`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async waitForRun(runId: string, predicate: (run: any) => boolean, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

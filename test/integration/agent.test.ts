@@ -118,12 +118,7 @@ describe('agent node', () => {
   it('fails the node when its agent workflow is cancelled on its own while the run goes on', async () => {
     const name = await stack.createFlow(agentFlow({ model: 'slow' }));
     const { runId } = await stack.start(name, { inputs: { q: 'hi' } });
-    const child = stack.client.workflow.getHandle(`agent-${runId}.bot`);
-    for (;;) {
-      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
-      if (pending.some((a) => a.lastStartedTime)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const child = await stack.waitForRunningActivities(`agent-${runId}.bot`, 1);
     await child.cancel();
     const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
     expect(run.status).toBe('failed');

@@ -315,12 +315,7 @@ describe('control flow', () => {
     await stack.waitForRun(runId, (r) => r.nodes.each?.status === 'running');
     // Every item's echo is running in the loop's child workflow before the cancel (a started
     // activity shows in history only once it ends: ask for the pending ones).
-    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-3`);
-    for (;;) {
-      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
-      if (pending.filter((a) => a.lastStartedTime).length === 3) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const child = await stack.waitForRunningActivities(`loop-${runId}.each-0-3`, 3);
     expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
     // The items' nodes settle as cancelled, the loop's child workflow ends cancelled (not failed
     // with "item 0: cancelled"), and so does the loop node: the run ends cancelled.
@@ -342,15 +337,9 @@ describe('control flow', () => {
     );
     const items = Array.from({ length: 600 }, (_, i) => i);
     const { runId } = await stack.start(name, { inputs: { items } });
-    const leaves = [`loop-${runId}.each-0-600.0`, `loop-${runId}.each-0-600.500`].map((id) =>
-      stack.client.workflow.getHandle(id),
-    );
-    for (const leaf of leaves)
-      for (;;) {
-        const pending = (await leaf.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
-        if (pending.filter((a) => a.lastStartedTime).length === 2) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    const leaves = [];
+    for (const offset of [0, 500])
+      leaves.push(await stack.waitForRunningActivities(`loop-${runId}.each-0-600.${offset}`, 2));
     expect((await stack.api('POST', `/api/v1/runs/${runId}/cancel`)).status).toBe(202);
     const run = await stack.waitForRun(runId, (r) => r.status === 'cancelled');
     expect(run.nodes.each).toMatchObject({ status: 'cancelled' });
@@ -368,12 +357,7 @@ describe('control flow', () => {
     flow.edges.push({ source: 'each', target: 'after' });
     const name = await stack.createFlow(flow);
     const { runId } = await stack.start(name, { inputs: { items: [1, 2] } });
-    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-2`);
-    for (;;) {
-      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
-      if (pending.filter((a) => a.lastStartedTime).length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const child = await stack.waitForRunningActivities(`loop-${runId}.each-0-2`, 2);
     await child.cancel();
     const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
     expect(run.status).toBe('failed');

@@ -242,12 +242,7 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
       edges: [{ source: 'in', target: 'each' }],
     });
     const { runId } = await stack.start(name, { inputs: { items: [1, 2] } });
-    const child = stack.client.workflow.getHandle(`loop-${runId}.each-0-2`);
-    for (;;) {
-      const pending = (await child.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
-      if (pending.filter((a) => a.lastStartedTime).length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await stack.waitForRunningActivities(`loop-${runId}.each-0-2`, 2);
     await stack.api('POST', `/api/v1/runs/${runId}/cancel`);
     await stack.waitForRun(runId, (r) => r.status === 'cancelled');
     return runId;
