@@ -1,5 +1,5 @@
 import { executeChild, proxyActivities } from '@temporalio/workflow';
-import { childCancelledOutside } from './child.js';
+import { childOutcome } from './child.js';
 import { type GraphDef, type RunLoopInput } from '../../flow/core.js';
 import type { Activities } from '../../activities/index.js';
 import { helperActivityOptions } from '../activity-options.js';
@@ -33,24 +33,28 @@ export const runLoopNode: NodeKindExecutor = async (ctx, node, params) => {
   const output =
     count === 0
       ? []
-      : await executeChild('runLoop', {
-          workflowId: `loop-${ctx.childPrefix(node)}-0-${count}`,
-          args: [
-            {
-              runId: run.runId,
-              nodeId: node.id,
-              body,
-              items,
-              offset: 0,
-              count,
-              concurrency,
-              library: run.library,
-              priority: node.priority ?? run.priority,
-              fairnessKey: run.fairnessKey,
-            } satisfies RunLoopInput,
-          ],
-          staticSummary: `${node.id} · loop over ${count} items`,
-          priority: ctx.childPriority(node),
-        }).catch(childCancelledOutside(node, 'loop workflow'));
+      : await childOutcome(
+          node,
+          'loop workflow',
+          executeChild('runLoop', {
+            workflowId: `loop-${ctx.childPrefix(node)}-0-${count}`,
+            args: [
+              {
+                runId: run.runId,
+                nodeId: node.id,
+                body,
+                items,
+                offset: 0,
+                count,
+                concurrency,
+                library: run.library,
+                priority: node.priority ?? run.priority,
+                fairnessKey: run.fairnessKey,
+              } satisfies RunLoopInput,
+            ],
+            staticSummary: `${node.id} · loop over ${count} items`,
+            priority: ctx.childPriority(node),
+          }),
+        );
   return ctx.completed(node, output, { items: count });
 };
