@@ -240,7 +240,10 @@ export class Outbox {
         this.done();
       },
       (err: unknown) => {
-        this.record(batch.length, err);
+        // Given up on (refused, or Postgres away past PUBLISH_BOUND): carried drafts in it too, or
+        // they would lead every later write into the same refusal.
+        this.record(events.length, err);
+        this.landed(events);
         this.done();
       },
     );

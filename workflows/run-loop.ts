@@ -3,7 +3,6 @@ import {
   CancellationScope,
   CancelledFailure,
   executeChild,
-  isCancellation,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -13,6 +12,7 @@ import type { Activities } from '../activities/index.js';
 import { WORKFLOW_ERRORS } from './definitions.js';
 import { GraphRun } from './interpreter.js';
 import { Outbox } from './outbox.js';
+import { childOutcome } from './nodes/child.js';
 
 /** History events one execution may spend on loop items; well under Temporal's 10,240 warning. */
 export const LOOP_EVENT_BUDGET = 6000;
@@ -42,27 +42,33 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
   // (50 over 20 children was 2 each: 40). Histories recorded before split it evenly, rounding down.
   const extra = changed('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
   const results = await pool(ranges, parallel, changed('loop-cancelled'), (range, lane) =>
-    executeChild(runLoop, {
-      workflowId: `${workflowInfo().workflowId}.${range.offset}`,
-      args: [
-        {
-          ...input,
-          ...range,
-          concurrency: share + (lane < extra ? 1 : 0),
-          items:
-            'items' in input.items
-              ? {
-                  items: input.items.items.slice(
-                    range.offset - input.offset,
-                    range.offset - input.offset + range.count,
-                  ),
-                }
-              : input.items,
-        },
-      ],
-      staticSummary: `${input.nodeId} · items ${range.offset}–${range.offset + range.count - 1}`,
-      priority: { priorityKey: input.priority, fairnessKey: input.fairnessKey },
-    }),
+    // A chunk cancelled on its own (the Temporal UI) fails this loop as ChildCancelled, which the
+    // loop node reports: a cancellation nested in a child's failure is not one to the parent.
+    childOutcome(
+      { id: input.nodeId },
+      `loop workflow for items ${range.offset}–${range.offset + range.count - 1}`,
+      executeChild(runLoop, {
+        workflowId: `${workflowInfo().workflowId}.${range.offset}`,
+        args: [
+          {
+            ...input,
+            ...range,
+            concurrency: share + (lane < extra ? 1 : 0),
+            items:
+              'items' in input.items
+                ? {
+                    items: input.items.items.slice(
+                      range.offset - input.offset,
+                      range.offset - input.offset + range.count,
+                    ),
+                  }
+                : input.items,
+          },
+        ],
+        staticSummary: `${input.nodeId} · items ${range.offset}–${range.offset + range.count - 1}`,
+        priority: { priorityKey: input.priority, fairnessKey: input.fairnessKey },
+      }),
+    ),
   );
   return results.flat();
 }
@@ -146,7 +152,9 @@ async function pool<T, R>(
   try {
     await Promise.all(lanes);
   } catch (err) {
-    if (settle && isCancellation(err)) await Promise.allSettled(lanes);
+    // Whether this pool was cancelled, not what the first call to end says: a call may fail on its
+    // own while the cancellation reaches the others.
+    if (settle && CancellationScope.current().consideredCancelled) await Promise.allSettled(lanes);
     throw err;
   }
   return results;

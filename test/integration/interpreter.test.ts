@@ -368,6 +368,21 @@ describe('control flow', () => {
     expect(run.nodes.after.status).not.toBe('completed');
   });
 
+  it('fails a loop one of whose child loops was cancelled from outside', async () => {
+    const name = await stack.createFlow(
+      loopOf(uniqueName('loop-chunk-outside'), { params: { durationMs: 60_000 } }, 4),
+    );
+    const { runId } = await stack.start(name, { inputs: { items: Array.from({ length: 600 }, (_, i) => i) } });
+    const chunk = await stack.waitForRunningActivities(`loop-${runId}.each-0-600.500`, 2);
+    await chunk.cancel();
+    const run = await stack.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(run.status).toBe('failed');
+    expect(run.nodes.each).toMatchObject({
+      status: 'failed',
+      error: { type: 'ChildCancelled', message: expect.stringContaining('items 500–599') },
+    });
+  });
+
   it('fails a subflow whose run was cancelled on its own while the parent went on', async () => {
     const inner = await stack.createFlow({
       name: uniqueName('sub-long'),

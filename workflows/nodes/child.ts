@@ -11,7 +11,7 @@ import { changed } from '../engine.js';
  * cancelled), and keep doing so: the extra link would resume the node one microtask later, which
  * can reorder the commands of nodes that end in the same activation.
  */
-export function childOutcome<T>(node: NodeDef, what: string, child: Promise<T>): Promise<T> {
+export function childOutcome<T>(node: Pick<NodeDef, 'id'>, what: string, child: Promise<T>): Promise<T> {
   if (!changed('child-cancelled-outside')) return child;
   return child.catch((err: unknown) => {
     if (isCancellation(err) && !CancellationScope.current().consideredCancelled)
