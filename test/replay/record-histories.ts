@@ -234,6 +234,50 @@ export const SCENARIOS: Record<string, (stack: Stack, urls: { http: string; llm:
     await stack.waitForRun(runId, (r) => r.status === 'cancelled');
     return runId;
   },
+  /**
+   * Recorded by engine-2026-12: a sub-flow, a loop and a pure node side by side, each with a
+   * successor, every child awaited through childOutcome. (Whether two of them end in one activation
+   * is up to timing: this history does not pin down the microtask order of such endings.)
+   */
+  async children(stack) {
+    const inner = await stack.createFlow({
+      name: 'rec-inner',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'e', type: 'echo', params: { value: '{{in.v}}' } },
+        { id: 'out', type: 'output', params: { value: '{{e}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'e' },
+        { source: 'e', target: 'out' },
+      ],
+    });
+    const name = await stack.createFlow({
+      name: 'rec-children',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'sub', type: 'subflow', params: { flow: inner, inputs: { v: '{{in.x}}' } } },
+        { id: 'after-sub', type: 'echo', params: { value: '{{sub}}' } },
+        echoLoopNode('each', 'in.items', 3),
+        { id: 'after-each', type: 'echo', params: { value: '{{each}}' } },
+        { id: 't', type: 'transform', params: { expression: 'in.x & "!"' } },
+        { id: 'after-t', type: 'echo', params: { value: '{{t}}' } },
+        { id: 'out', type: 'output', params: { value: '{{after-sub}} {{after-t}}' } },
+      ],
+      edges: [
+        { source: 'in', target: 'sub' },
+        { source: 'sub', target: 'after-sub' },
+        { source: 'in', target: 'each' },
+        { source: 'each', target: 'after-each' },
+        { source: 'in', target: 't' },
+        { source: 't', target: 'after-t' },
+        { source: 'after-sub', target: 'out' },
+        { source: 'after-each', target: 'out' },
+        { source: 'after-t', target: 'out' },
+      ],
+    });
+    return (await stack.run(name, { inputs: { x: 'hi', items: [1, 2, 3] } })).runId;
+  },
   /** Recorded by engine-2026-12: a loop cancelled while its items run ends cancelled, child and node. */
   async 'loop-cancelled'(stack) {
     const name = await stack.createFlow({
