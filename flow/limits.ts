@@ -1,5 +1,6 @@
 import type { GraphDef } from './schema.js';
-import { flowReferences, jsonPath, type Problem } from './validate.js';
+import { jsonPath, type Problem } from './problems.js';
+import { flowReferences } from './references.js';
 
 /** Documented limits of one flow definition (inline loop bodies count towards nodes and edges). */
 export const FLOW_LIMITS = {

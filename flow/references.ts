@@ -1,5 +1,5 @@
 import type { GraphDef } from './schema.js';
-import { jsonPath } from './validate.js';
+import { jsonPath } from './problems.js';
 
 export interface FlowReference {
   name: string;

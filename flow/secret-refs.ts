@@ -2,7 +2,7 @@ import { NODE_KINDS, NODE_TYPES } from './node-types.js';
 import { findPlaceholders } from './placeholders.js';
 import type { GraphDef } from './schema.js';
 import type { Tweaks } from './tweaks.js';
-import { jsonPath, type Problem } from './validate.js';
+import { jsonPath, type Problem } from './problems.js';
 
 /**
  * The only params that may hold `{{secrets.NAME}}` (each kind's `secretFields`): where a connection

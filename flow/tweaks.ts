@@ -1,5 +1,5 @@
 import type { FlowDefinition } from './schema.js';
-import type { Problem } from './validate.js';
+import type { Problem } from './problems.js';
 
 export type Tweaks = Record<string, Record<string, unknown>>;
 

@@ -14,12 +14,9 @@ import { findPlaceholders, secretRefName } from './placeholders.js';
 import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
+import { jsonPath, type Problem } from './problems.js';
 
-export interface Problem {
-  /** JSON path of the offending value, e.g. `$.nodes[2].params.url`. */
-  path: string;
-  message: string;
-}
+export { jsonPath, type Problem };
 
 export interface ValidateOptions {
   /** Syntax check for JSONata expressions (kept out of flow/ so the workflow bundle stays small). */
@@ -27,21 +24,6 @@ export interface ValidateOptions {
 }
 
 export type ValidationResult<T> = { ok: true; value: T; problems: [] } | { ok: false; problems: Problem[] };
-
-export function jsonPath(parts: readonly PropertyKey[]): string {
-  return (
-    '$' +
-    parts
-      .map((p) =>
-        typeof p === 'number'
-          ? `[${p}]`
-          : /^[A-Za-z_$][\w$]*$/.test(String(p))
-            ? `.${String(p)}`
-            : `[${JSON.stringify(String(p))}]`,
-      )
-      .join('')
-  );
-}
 
 function zodProblems(error: z.ZodError, prefix: (string | number)[]): Problem[] {
   return error.issues.map((issue) => ({ path: jsonPath([...prefix, ...issue.path]), message: issue.message }));
