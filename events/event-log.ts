@@ -1,5 +1,5 @@
 import type { Sql } from '../infra/index.js';
-import { fromStorable } from './storable.js';
+import { fromStorable } from '../infra/index.js';
 
 export const EVENTS_CHANNEL = 'tempoflow_events';
 

@@ -2,7 +2,7 @@ import type { EventDraft, RunState } from '../flow/index.js';
 import { isTransientDbError, type Sql } from '../infra/index.js';
 import { closeRunRow, insertRunRow } from '../runs/run-rows.js';
 import { EVENTS_CHANNEL } from './event-log.js';
-import { toStorable } from './storable.js';
+import { toStorable } from '../infra/index.js';
 
 interface Request {
   runId: string;

@@ -2,4 +2,3 @@ export * from './event-log.js';
 export * from './event-writer.js';
 export * from './event-hub.js';
 export * from './sse-frames.js';
-export * from './storable.js';

@@ -7,4 +7,5 @@ export * from './temporal.js';
 export * from './fatal.js';
 export * from './free-port.js';
 export * from './metrics.js';
+export * from './storable.js';
 // Not here: telemetry.ts, which loads OpenTelemetry; the mains import it only when tracing is on.

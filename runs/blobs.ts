@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isBlobRef, type BlobRef } from '../flow/index.js';
-import { fromStorable, toStorable } from '../events/storable.js';
+import { fromStorable, toStorable } from '../infra/index.js';
 import type { Sql } from '../infra/index.js';
 
 export class BlobMissingError extends Error {

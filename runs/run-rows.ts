@@ -1,5 +1,5 @@
 import { workflowIdOf, type RunState } from '../flow/index.js';
-import { fromStorable, toStorable } from '../events/storable.js';
+import { fromStorable, toStorable } from '../infra/index.js';
 import type { Db, Sql } from '../infra/index.js';
 
 /** A run's row in `runs`: one per run, created when it starts, its final state stored when it closes. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromStorable, toStorable } from '../../events/storable.js';
+import { fromStorable, toStorable } from '../../infra/storable.js';
 
 /** What jsonb refuses in a JSON text: a \u0000 escape or an escaped lone surrogate. */
 const refusedByJsonb = (text: string) =>
