@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { historyText } from '../helpers/history.js';
 import { startFakeOpenAI, type FakeChatRequest } from '../helpers/fake-openai.js';
 
 let stack: Stack;
@@ -9,11 +10,15 @@ let llm: TestServer;
 let pages: TestServer;
 
 /** Tool calls while the prompt asks for more rounds than the conversation has tool results; then an answer. */
+const TG_TOKEN = '123456789:AAH-supersecret-token';
+
 function respond(request: FakeChatRequest) {
   const rounds = Number(
     /rounds=(\d+)/.exec(String(request.messages.find((m) => m.role === 'user')?.content))?.[1] ?? 0,
   );
   const done = request.messages.filter((m) => m.role === 'tool').length;
+  if ((request.tools ?? []).some((t) => t.function.name === 'leaky') && done === 0)
+    return { toolCalls: [{ name: 'leaky', arguments: {} }] };
   if (done < rounds) return { toolCalls: [{ name: 'add', arguments: { expression: `${done} + 1` } }] };
   return { tokens: ['Done', ' after ', String(done)] };
 }
@@ -28,9 +33,15 @@ beforeAll(async () => {
     },
   });
   pages = await startHttpServer((req, res) =>
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(`page ${req.url}`),
+    req.url?.startsWith('/missing/')
+      ? res.writeHead(404).end()
+      : res.writeHead(200, { 'content-type': 'text/plain' }).end(`page ${req.url}`),
   );
-  stack = await startStack({ name: 'agent', httpAllowHosts: [llm.host, pages.host] });
+  stack = await startStack({
+    name: 'agent',
+    httpAllowHosts: [llm.host, pages.host],
+    env: { SECRET_TG_TOKEN: TG_TOKEN },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -65,6 +76,32 @@ const agentFlow = (params: Record<string, unknown>, extra: Record<string, unknow
 });
 
 describe('agent node', () => {
+  it("masks a secret in an http tool's failure: not in the tool result, the model request or history", async () => {
+    const name = await stack.createFlow(
+      agentFlow({
+        tools: [
+          {
+            kind: 'http',
+            name: 'leaky',
+            parameters: { type: 'object', properties: {} },
+            config: { url: `${pages.url}/missing/bot{{secrets.TG_TOKEN}}/send` },
+          },
+        ],
+      }),
+    );
+    const { runId } = await stack.start(name, { inputs: { q: 'send it' } });
+    const run = await stack.waitForRun(runId, (r) => r.status === 'completed' || r.status === 'failed');
+    expect(run.status).toBe('completed');
+    // The request did carry the secret; its 404 said where, and that answer reached the model.
+    expect(pages.requests.some((r) => r.url?.includes(TG_TOKEN))).toBe(true);
+    const toolMessage = run.nodes.bot.output.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(toolMessage.content).toMatch(/^Error: HTTP 404/);
+    expect(JSON.stringify(run)).not.toContain(TG_TOKEN);
+    expect(llm.requests.at(-1)!.body).not.toContain(TG_TOKEN);
+    for (const id of [`run-${runId}`, `agent-${runId}.bot`])
+      expect(await historyText(stack.client.workflow.getHandle(id)), id).not.toContain(TG_TOKEN);
+  });
+
   it('loops model → tool → model, each call its own activity, and returns {text, messages, usage}', async () => {
     const name = await stack.createFlow(agentFlow({}));
     const run = await stack.run(name, { inputs: { q: 'rounds=2' } });

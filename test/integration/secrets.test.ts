@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { historyText } from '../helpers/history.js';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
@@ -42,13 +42,10 @@ afterAll(async () => {
 });
 
 async function everything(run: { runId: string; workflowId: string }) {
-  const history = historyToJSON(await stack.client.workflow.getHandle(run.workflowId).fetchHistory());
+  const history = await historyText(stack.client.workflow.getHandle(run.workflowId));
   const events = JSON.stringify(await stack.sql`SELECT data FROM run_events WHERE run_id = ${run.runId}`);
   const api = JSON.stringify((await stack.api('GET', `/api/v1/runs/${run.runId}`)).body);
-  const text = history;
-  // Payloads (inputs, results, failure details) are base64 in the history JSON: read them decoded too.
-  const payloads = [...text.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map(([, b64]) => Buffer.from(b64, 'base64'));
-  return `${text}\n${payloads.join('\n')}\n${events}\n${api}`;
+  return `${history}\n${events}\n${api}`;
 }
 
 const http = (id: string, path: string) => ({

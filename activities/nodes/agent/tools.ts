@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import {
   NODE_TYPE_PARAMS,
   findPlaceholders,
@@ -7,6 +7,7 @@ import {
   type AgentToolInput,
 } from '../../../flow/index.js';
 import type { NodeContext } from '../../node-context.js';
+import { toFailure } from '../../failure.js';
 import { loadSecrets, maskSecrets } from '../../secrets.js';
 import { http } from '../http.js';
 import { evaluateArithmetic } from './arithmetic.js';
@@ -89,14 +90,21 @@ export async function runTool(
         if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };
         return { found: false, reason: `only {{args.*}} and {{secrets.*}} are known in a tool (got "${ref.root}")` };
       });
-      const checked = NODE_TYPE_PARAMS.http.safeParse(resolved);
-      if (!checked.success)
-        throw ApplicationFailure.nonRetryable(`tool "${input.tool.name}": ${checked.error.message}`, 'InvalidParams');
-      // The tool's secrets travel with its request: headers carrying one never follow a cross-origin redirect.
       const values = [...secrets.values()];
-      const res = await http(checked.data, { ...ctx, secrets: values, mask: (v) => maskSecrets(v, values) });
-      const body = typeof res.body === 'string' ? htmlToText(res.body) : JSON.stringify(res.body);
-      return maskSecrets(body, values);
+      try {
+        const checked = NODE_TYPE_PARAMS.http.safeParse(resolved);
+        if (!checked.success)
+          throw ApplicationFailure.nonRetryable(`tool "${input.tool.name}": ${checked.error.message}`, 'InvalidParams');
+        // The tool's secrets travel with its request: headers carrying one never follow a cross-origin redirect.
+        const res = await http(checked.data, { ...ctx, secrets: values, mask: (v) => maskSecrets(v, values) });
+        const body = typeof res.body === 'string' ? htmlToText(res.body) : JSON.stringify(res.body);
+        return maskSecrets(body, values);
+      } catch (err) {
+        // A failure names the request (`HTTP 404 from host/path`), secrets in its URL included: the
+        // message goes to the model, into the agent's messages and, if it fails the call, history.
+        if (err instanceof CancelledFailure || values.length === 0) throw err;
+        throw toFailure(err, ctx.attempt, values);
+      }
     }
   }
 }
