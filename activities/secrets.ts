@@ -49,12 +49,13 @@ export async function loadSecrets(sql: Sql, names: string[], env: NodeJS.Process
 }
 
 /**
- * The forms of a secret that masking looks for: the value itself, URL-encoded, and base64
- * (standard and URL-safe) at each of the three byte alignments it can have inside a longer
- * base64 text (for example `Basic base64(user:secret)`). Only forms of MIN_SECRET_LENGTH or more.
+ * The forms of a secret that masking looks for: the value itself, URL-encoded (as a component, as
+ * a URL's path encodes it, and as a form/query value), and base64 (standard and URL-safe) at each
+ * of the three byte alignments it can have inside a longer base64 text (for example
+ * `Basic base64(user:secret)`). Only forms of MIN_SECRET_LENGTH or more.
  */
 export function secretForms(secret: string): string[] {
-  const forms = new Set<string>([secret, encodeURIComponent(secret)]);
+  const forms = new Set<string>([secret, encodeURIComponent(secret), ...urlForms(secret)]);
   const bytes = Buffer.from(secret);
   for (let k = 0; k < 3; k++) {
     const n = k + bytes.length;
@@ -66,6 +67,17 @@ export function secretForms(secret: string): string[] {
     forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** How a URL writes the secret in its path (WHATWG: `{` → `%7B`, `\\` → `/`) and in a query value. */
+function urlForms(secret: string): string[] {
+  try {
+    const path = new URL(`http://x/${secret}`).pathname.slice(1);
+    const query = new URLSearchParams({ s: secret }).toString().slice(2);
+    return [path, query];
+  } catch {
+    return [];
+  }
 }
 
 /** Every form of every secret, longest first. */

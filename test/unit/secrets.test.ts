@@ -23,6 +23,17 @@ describe('maskSecrets', () => {
     }
   });
 
+  it('masks the forms a URL gives a secret in its path and query, as an error naming the URL shows them', () => {
+    for (const secret of ['Tr0ub4dor&{3}xyz', 'abc:def ghij', 'k3y\\with\\slash', 'plus+and space|pipe']) {
+      const url = new URL(`https://api.example/bot${secret}/send?k=1`);
+      url.searchParams.set('token', secret);
+      const message = safeMessage(`HTTP 404 from ${url.host}${url.pathname} (${url.search})`, [secret]);
+      expect(message, secret).not.toContain(url.pathname.slice(4, -5));
+      expect(message, secret).not.toContain(new URLSearchParams({ t: secret }).toString().slice(2));
+      expect(message, secret).toContain('[secret]');
+    }
+  });
+
   it('masks keys and nested values', () => {
     expect(maskSecrets({ [SECRET]: [{ v: `a${SECRET}b` }] }, [SECRET])).toEqual({ '[secret]': [{ v: 'a[secret]b' }] });
   });
