@@ -41,8 +41,11 @@ export function flowSecrets(def: Pick<GraphDef, 'nodes'>): string[] {
   return [...names].sort();
 }
 
-/** Params that choose where a request goes: a tweak may not move a node's secrets elsewhere. */
-const DESTINATION_FIELDS = ['url', 'query', 'baseUrl'];
+/**
+ * Params that choose where a request goes: a tweak may not move a node's secrets elsewhere (an
+ * agent's `tools` say where its tool calls connect).
+ */
+const DESTINATION_FIELDS = ['url', 'query', 'baseUrl', 'tools'];
 
 /**
  * What a run's tweaks may not do with secrets: name one the flow version does not read (a run may
@@ -58,7 +61,13 @@ export function secretTweakProblems(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks
     }));
   for (const [nodeId, params] of Object.entries(tweaks ?? {})) {
     const node = def.nodes.find((n) => n.id === nodeId);
-    const sends = node ? flowSecrets({ nodes: [node] }) : [];
+    // What the node sends once tweaked: its own secrets and those the tweak gives it.
+    const sends = [
+      ...new Set([
+        ...(node ? flowSecrets({ nodes: [node] }) : []),
+        ...flowSecrets({ nodes: [{ id: nodeId, type: 'tweak', params: params ?? {} }] as GraphDef['nodes'] }),
+      ]),
+    ].sort();
     if (sends.length === 0) continue;
     for (const field of Object.keys(params ?? {}).filter((f) => DESTINATION_FIELDS.includes(f)))
       problems.push({
