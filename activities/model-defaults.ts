@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../infra/index.js';
+import { OPERATOR_KEY_SECRET } from '../flow/index.js';
 import { loadSecrets, MISSING_SECRET } from './secrets.js';
 
 /** The secret that serves as API key for every llm/agent node that names none. */
-export const DEFAULT_KEY_SECRET = 'LLM_API_KEY';
+export const DEFAULT_KEY_SECRET = OPERATOR_KEY_SECRET;
 
 /** Where a node without baseUrl (and a worker without LLM_BASE_URL) sends its calls. */
 export const LLM_DEFAULT_BASE_URL = 'https://api.openai.com/v1';

@@ -9,7 +9,7 @@ import {
 } from '../flow/index.js';
 import { derefDeep } from '../runs/index.js';
 import { type Sql } from '../infra/index.js';
-import { loadSecrets } from './secrets.js';
+import { loadFlowSecrets } from './secrets.js';
 
 export interface ResolvedParams {
   params: Record<string, unknown>;
@@ -34,7 +34,7 @@ export function createParamResolver(sql: Sql, env: NodeJS.ProcessEnv) {
         'InvalidParams',
       );
     const secretNames = secretRefs.map((r) => String(r.path[0]));
-    const secrets = secretNames.length ? await loadSecrets(sql, secretNames, env) : new Map<string, string>();
+    const secrets = secretNames.length ? await loadFlowSecrets(sql, secretNames, env) : new Map<string, string>();
     const params = resolvePlaceholders(input.params, (ref) => {
       if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };
       return { found: true, value: getPath(scope[ref.root], ref.path) };

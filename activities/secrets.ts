@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../infra/index.js';
+import { OPERATOR_KEY_MESSAGE, OPERATOR_KEY_SECRET } from '../flow/index.js';
 
 export const MISSING_SECRET = 'MissingSecret';
 export const SECRET_TOO_SHORT = 'SecretTooShort';
@@ -17,6 +18,15 @@ export const MAX_ERROR_LENGTH = 2000;
  * Values of the named secrets: `SECRET_<NAME>` from the environment first, then the secrets table.
  * Only activities call this; the values never return to the workflow.
  */
+/**
+ * The secrets a flow names, for a node to use: as loadSecrets, but the operator's default model
+ * key is not a flow's to name (refused at save time too; this covers flows stored before).
+ */
+export async function loadFlowSecrets(sql: Sql, names: string[], env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+  if (names.includes(OPERATOR_KEY_SECRET)) throw ApplicationFailure.nonRetryable(OPERATOR_KEY_MESSAGE, 'InvalidParams');
+  return loadSecrets(sql, names, env);
+}
+
 export async function loadSecrets(sql: Sql, names: string[], env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   const missing: string[] = [];

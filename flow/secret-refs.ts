@@ -16,6 +16,15 @@ export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = Object
   ),
 );
 
+/**
+ * The secret that is the operator's default model key (LLM_API_KEY): llm and agent nodes that name
+ * no key get it, and only for the operator's base URL. A flow may not name it, or it could send the
+ * key anywhere.
+ */
+export const OPERATOR_KEY_SECRET = 'LLM_API_KEY';
+
+export const OPERATOR_KEY_MESSAGE = `{{secrets.${OPERATOR_KEY_SECRET}}} is the operator's default model key: a flow may not name it; leave apiKey empty to use it (it goes only to LLM_BASE_URL)`;
+
 /** The kinds and fields that may hold secrets, for messages: `http (url, query, headers, body) and llm (…)`. */
 export const SECRET_FIELDS_TEXT = Object.entries(SECRET_FIELDS)
   .map(([type, fields]) => `${type} (${fields.join(', ')})`)

@@ -11,7 +11,7 @@ import {
   type NodeType,
 } from './node-types.js';
 import { findPlaceholders, secretRefName } from './placeholders.js';
-import { SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
+import { OPERATOR_KEY_MESSAGE, OPERATOR_KEY_SECRET, SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
 import { jsonPath, type Problem } from './problems.js';
@@ -226,6 +226,8 @@ export function validateGraph(
             path: jsonPath(ref.at),
             message: `"{{${ref.expression}}}" must name one secret, e.g. {{secrets.API_KEY}}`,
           });
+        else if (String(ref.path[0]) === OPERATOR_KEY_SECRET)
+          problems.push({ path: jsonPath(ref.at), message: OPERATOR_KEY_MESSAGE });
         continue;
       }
       if (!firstIndex.has(ref.root))

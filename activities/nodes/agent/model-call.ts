@@ -11,7 +11,7 @@ import { LLM_DEFAULT_BASE_URL, withModelDefaults } from '../../model-defaults.js
 import type { NetGuard } from '../../net-guard.js';
 import { guardedFetch } from '../../outbound.js';
 import { toFailure } from '../../failure.js';
-import { createStreamMasker, loadSecrets, maskSecrets } from '../../secrets.js';
+import { createStreamMasker, loadFlowSecrets, maskSecrets } from '../../secrets.js';
 import { AGENT_HEARTBEAT_MS, callKey, type AgentActivityDeps } from './deps.js';
 import { parseJsonAnswer } from './text.js';
 
@@ -32,7 +32,7 @@ export async function callModel(
     const name = input.apiKey ? secretRefName(input.apiKey) : undefined;
     if (input.apiKey && !name)
       throw ApplicationFailure.nonRetryable('apiKey must be a {{secrets.NAME}} reference', 'InvalidParams');
-    if (name) apiKey = (await loadSecrets(deps.sql, [name], deps.env)).get(name);
+    if (name) apiKey = (await loadFlowSecrets(deps.sql, [name], deps.env)).get(name);
     const filled = await withModelDefaults(deps.sql, deps.env, {
       baseUrl: input.baseUrl,
       model: input.model,

@@ -8,7 +8,7 @@ import {
 } from '../../../flow/index.js';
 import type { NodeContext } from '../../node-context.js';
 import { toFailure } from '../../failure.js';
-import { loadSecrets, maskSecrets } from '../../secrets.js';
+import { loadFlowSecrets, maskSecrets } from '../../secrets.js';
 import { http } from '../http.js';
 import { evaluateArithmetic } from './arithmetic.js';
 import type { AgentActivityDeps } from './deps.js';
@@ -84,7 +84,7 @@ export async function runTool(
       const names = findPlaceholders(config)
         .filter((r) => r.root === 'secrets')
         .map((r) => String(r.path[0]));
-      const secrets = names.length ? await loadSecrets(deps.sql, names, deps.env) : new Map<string, string>();
+      const secrets = names.length ? await loadFlowSecrets(deps.sql, names, deps.env) : new Map<string, string>();
       const resolved = resolvePlaceholders(config, (ref) => {
         if (ref.root === 'args') return { found: true, value: getPath(args, ref.path) };
         if (ref.root === 'secrets') return { found: true, value: secrets.get(String(ref.path[0])) };
