@@ -145,6 +145,8 @@ export class ExpressionSandbox {
       execArgv: [...LOADER, `--max-old-space-size=${this.o.memoryMb}`],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      // Nothing of the worker's environment (SECRET_*, DATABASE_URL): an expression has no use for it.
+      env: {},
     });
     const slot: Slot = { child, ready: false };
     this.slots.add(slot);

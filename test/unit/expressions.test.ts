@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ExpressionSandbox } from '../../activities/expression-sandbox.js';
 import { checkJsonata, Re2RegExp } from '../../flow/expression-check.js';
@@ -25,6 +25,30 @@ describe('expression sandbox', () => {
     expect(await sandbox.evaluate('$contains(s, /GRACE/i)', data)).toBe(true);
     expect(await sandbox.evaluate('$match(e, /b+/).index', data)).toBe(3);
     expect(await sandbox.evaluate('$eval("$contains(\\"abc\\", /B/i)")', data)).toBe(true);
+  });
+
+  it("starts its processes without the worker's environment (secrets, DATABASE_URL)", async () => {
+    process.env.SECRET_SANDBOX_PROBE = 'probe-value-123';
+    const own = new ExpressionSandbox({ size: 1 });
+    try {
+      expect(await own.evaluate('1 + 1', {})).toBe(2);
+      // The children of this process, by /proc: none may hold the probe in its environment.
+      const children = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(process.pid);
+          } catch {
+            return false;
+          }
+        });
+      const envs = children.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      expect(envs.length).toBeGreaterThan(0);
+      for (const env of envs) expect(env).not.toContain('SECRET_SANDBOX_PROBE');
+    } finally {
+      own.close();
+      delete process.env.SECRET_SANDBOX_PROBE;
+    }
   });
 
   it('fails a catastrophic regex fast instead of backtracking', async () => {
