@@ -24,7 +24,15 @@ export function startTracing(o: { serviceName: string; exporter?: SpanExporter }
     : new BatchSpanProcessor(new OTLPTraceExporter());
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
-  const unregister = registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+  const unregister = registerInstrumentations({
+    instrumentations: [
+      new UndiciInstrumentation({
+        // A request's path and query may hold a secret (a bot token in the path, an api_key
+        // parameter) and spans leave for the collector as they are: they keep the origin only.
+        startSpanHook: (request) => ({ 'url.full': request.origin, 'url.path': 'REDACTED', 'url.query': 'REDACTED' }),
+      }),
+    ],
+  });
   return {
     workerPlugins: [new OpenTelemetryPlugin({ resource, spanProcessor })],
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
