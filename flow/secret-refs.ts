@@ -86,3 +86,36 @@ export function secretTweakProblems(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks
   }
   return problems;
 }
+
+/**
+ * A request that sends a secret must name its host itself: with a placeholder before the path
+ * (`{{in.url}}`, `https://{{in.host}}/x`, an agent tool's `{{args.url}}`), whoever fills it (a
+ * run's caller, a model reading a page) chooses where the secret goes. Checks an http node's `url`,
+ * an llm or agent node's `baseUrl`, and each http tool's `config.url` of an agent, at `at`.
+ */
+export function secretDestinationProblems(type: string, params: unknown, at: (string | number)[]): Problem[] {
+  if (!params || typeof params !== 'object') return [];
+  const p = params as Record<string, unknown>;
+  const checks: { value: unknown; sends: unknown; path: (string | number)[] }[] = [];
+  if (type === 'http') checks.push({ value: p.url, sends: p, path: [...at, 'url'] });
+  if (type === 'llm' || type === 'agent') checks.push({ value: p.baseUrl, sends: p, path: [...at, 'baseUrl'] });
+  if (type === 'agent' && Array.isArray(p.tools))
+    p.tools.forEach((tool: unknown, i) => {
+      const t = tool as { kind?: unknown; config?: Record<string, unknown> } | null;
+      if (t?.kind === 'http' && t.config && typeof t.config === 'object')
+        checks.push({ value: t.config.url, sends: t.config, path: [...at, 'tools', i, 'config', 'url'] });
+    });
+  const problems: Problem[] = [];
+  for (const c of checks) {
+    if (typeof c.value !== 'string' || !findPlaceholders(c.sends).some((r) => r.root === 'secrets')) continue;
+    const first = findPlaceholders(c.value).find((r) => r.root !== 'secrets');
+    if (!first) continue;
+    const before = c.value.slice(0, c.value.indexOf('{{'));
+    if (/^https?:\/\/[^/?#{}]+[/?#]/.test(before)) continue;
+    problems.push({
+      path: jsonPath(c.path),
+      message: `sends a secret, so its host must be written out: "{{${first.expression}}}" comes before the path, and whoever fills it would choose where the secret goes`,
+    });
+  }
+  return problems;
+}

@@ -11,7 +11,13 @@ import {
   type NodeType,
 } from './node-types.js';
 import { findPlaceholders, secretRefName } from './placeholders.js';
-import { OPERATOR_KEY_MESSAGE, OPERATOR_KEY_SECRET, SECRET_FIELDS_TEXT, secretAllowed } from './secret-refs.js';
+import {
+  OPERATOR_KEY_MESSAGE,
+  OPERATOR_KEY_SECRET,
+  SECRET_FIELDS_TEXT,
+  secretAllowed,
+  secretDestinationProblems,
+} from './secret-refs.js';
 import { flowDefinitionSchema, graphSchema, type FlowDefinition, type GraphDef } from './schema.js';
 import { FLOW_LIMITS, flowNestingProblems, flowSizeProblems } from './limits.js';
 import { jsonPath, type Problem } from './problems.js';
@@ -193,6 +199,7 @@ export function validateGraph(
           message: 'must be a secret reference such as "{{secrets.OPENAI_API_KEY}}", never the key itself',
         });
     }
+    problems.push(...secretDestinationProblems(type, params, [...prefix, 'nodes', i, 'params']));
     // Bounded recursion: nesting beyond the limit is reported once by flowNestingProblems.
     if (type === 'loop' && isObject(params) && isObject(params.body) && nestingOf(prefix) < FLOW_LIMITS.nesting) {
       problems.push(...validateGraph(params.body, [...prefix, 'nodes', i, 'params', 'body'], options, true));

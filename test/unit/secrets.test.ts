@@ -209,6 +209,42 @@ describe('where secrets may appear (save time)', () => {
     ]);
   });
 
+  it('refuses a request that sends a secret to a host a placeholder chooses', () => {
+    const header = { headers: { authorization: 'Bearer {{secrets.TOKEN}}' } };
+    const result = validateFlow({
+      name: 'where',
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 'a', type: 'http', params: { url: '{{in.url}}', ...header } },
+        { id: 'b', type: 'http', params: { url: 'https://{{in.host}}/v1', ...header } },
+        {
+          id: 'bot',
+          type: 'agent',
+          params: {
+            prompt: 'hi',
+            tools: [
+              { kind: 'http', name: 'fetch', config: { url: '{{args.url}}', ...header } },
+              { kind: 'http', name: 'item', config: { url: 'https://api.example/items/{{args.id}}', ...header } },
+            ],
+          },
+        },
+        // Fine: the host is written out, placeholders come after it; or nothing secret is sent.
+        { id: 'c', type: 'http', params: { url: 'https://api.example/items/{{in.id}}?q={{in.q}}', ...header } },
+        { id: 'd', type: 'http', params: { url: 'https://api.telegram.org/bot{{secrets.TOKEN}}/send' } },
+        { id: 'e', type: 'http', params: { url: '{{in.url}}' } },
+      ],
+      edges: ['a', 'b', 'bot', 'c', 'd', 'e'].map((target) => ({ source: 'in', target })),
+    });
+    expect(result.problems).toEqual([
+      { path: '$.nodes[1].params.url', message: expect.stringContaining('its host must be written out') },
+      { path: '$.nodes[2].params.url', message: expect.stringContaining('"{{in.host}}" comes before the path') },
+      {
+        path: '$.nodes[3].params.tools[0].config.url',
+        message: expect.stringContaining('its host must be written out'),
+      },
+    ]);
+  });
+
   it('refuses a tweak that gives a node a secret and a new destination at once', () => {
     // `b` reads no secret in the flow; the tweak adds one the flow reads (through `a`) and a URL.
     const def = {
