@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { maskSecrets, safeMessage } from './secrets.js';
 
 /**
@@ -24,4 +24,12 @@ export function toFailure(err: unknown, attempt: number, secrets: Iterable<strin
     nonRetryable: false,
     details: [{ attempt }],
   });
+}
+
+/**
+ * An error about to leave a call that used `secrets`, as it may leave: masked (toFailure) unless it
+ * is a cancellation or there is nothing to mask.
+ */
+export function maskedError(err: unknown, attempt: number, secrets: readonly string[]): unknown {
+  return err instanceof CancelledFailure || secrets.length === 0 ? err : toFailure(err, attempt, secrets);
 }

@@ -3,9 +3,6 @@ import type { Sql } from '../infra/index.js';
 import { OPERATOR_KEY_SECRET } from '../flow/index.js';
 import { loadSecrets, MISSING_SECRET } from './secrets.js';
 
-/** The secret that serves as API key for every llm/agent node that names none. */
-export const DEFAULT_KEY_SECRET = OPERATOR_KEY_SECRET;
-
 /** Where a node without baseUrl (and a worker without LLM_BASE_URL) sends its calls. */
 export const LLM_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -42,7 +39,7 @@ export async function withModelDefaults<T extends ModelSettings>(
   let addedSecret: string | undefined;
   if (!out.apiKey && toOperator) {
     try {
-      addedSecret = (await loadSecrets(sql, [DEFAULT_KEY_SECRET], env)).get(DEFAULT_KEY_SECRET);
+      addedSecret = (await loadSecrets(sql, [OPERATOR_KEY_SECRET], env)).get(OPERATOR_KEY_SECRET);
       out.apiKey = addedSecret;
     } catch (err) {
       if (!(err instanceof ApplicationFailure && err.type === MISSING_SECRET)) throw err;

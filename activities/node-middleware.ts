@@ -3,6 +3,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { trace } from '@opentelemetry/api';
 import {
   checkResolvedParams,
+  OPERATOR_KEY_SECRET,
   parseNodeParams,
   type ActivityNodeType,
   type EventDraft,
@@ -22,7 +23,7 @@ import {
   handOver,
 } from './event-publisher.js';
 import { toFailure } from './failure.js';
-import { DEFAULT_KEY_SECRET, withModelDefaults } from './model-defaults.js';
+import { withModelDefaults } from './model-defaults.js';
 import type { NetGuard } from './net-guard.js';
 import type { NodeContext } from './node-context.js';
 import type { ParamResolver } from './param-resolver.js';
@@ -121,7 +122,7 @@ export function nodeMiddleware(deps: NodeMiddlewareDeps) {
         if (type === 'llm') {
           const filled = await withModelDefaults(deps.sql, deps.env, resolved.params);
           resolved.params = filled.params;
-          if (filled.addedSecret) secrets.set(DEFAULT_KEY_SECRET, filled.addedSecret);
+          if (filled.addedSecret) secrets.set(OPERATOR_KEY_SECRET, filled.addedSecret);
         }
         params = reportableParams(maskSecrets(resolved.params, secrets.values()));
         const invalid = checkResolvedParams(type, resolved.params);

@@ -74,7 +74,9 @@ export function secretTweakProblems(def: Pick<GraphDef, 'nodes'>, tweaks: Tweaks
     const sends = [
       ...new Set([
         ...(node ? flowSecrets({ nodes: [node] }) : []),
-        ...flowSecrets({ nodes: [{ id: nodeId, type: 'tweak', params: params ?? {} }] as GraphDef['nodes'] }),
+        ...findPlaceholders(params ?? {})
+          .filter((r) => r.root === 'secrets')
+          .map((r) => String(r.path[0])),
       ]),
     ].sort();
     if (sends.length === 0) continue;

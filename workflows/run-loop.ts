@@ -41,12 +41,14 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
   // The remainder goes to the first lanes, so the children running at once add up to `concurrency`
   // (50 over 20 children was 2 each: 40). Histories recorded before split it evenly, rounding down.
   const extra = changed('loop-concurrency-remainder') ? input.concurrency - share * parallel : 0;
+  const itemsOf = (range: { offset: number; count: number }) =>
+    `items ${range.offset}–${range.offset + range.count - 1}`;
   const results = await pool(ranges, parallel, changed('loop-cancelled'), (range, lane) =>
     // A chunk cancelled on its own (the Temporal UI) fails this loop as ChildCancelled, which the
     // loop node reports: a cancellation nested in a child's failure is not one to the parent.
     childOutcome(
       { id: input.nodeId },
-      `loop workflow for items ${range.offset}–${range.offset + range.count - 1}`,
+      `loop workflow for ${itemsOf(range)}`,
       executeChild(runLoop, {
         workflowId: `${workflowInfo().workflowId}.${range.offset}`,
         args: [
@@ -65,7 +67,7 @@ export async function runLoop(input: RunLoopInput): Promise<Record<string, unkno
                 : input.items,
           },
         ],
-        staticSummary: `${input.nodeId} · items ${range.offset}–${range.offset + range.count - 1}`,
+        staticSummary: `${input.nodeId} · ${itemsOf(range)}`,
         priority: { priorityKey: input.priority, fairnessKey: input.fairnessKey },
       }),
     ),

@@ -1,5 +1,5 @@
 import OpenAI, { APIError, APIConnectionError } from 'openai';
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   secretRefName,
   type AgentChatMessage,
@@ -10,7 +10,7 @@ import {
 import { LLM_DEFAULT_BASE_URL, withModelDefaults } from '../../model-defaults.js';
 import type { NetGuard } from '../../net-guard.js';
 import { guardedFetch } from '../../outbound.js';
-import { toFailure } from '../../failure.js';
+import { maskedError } from '../../failure.js';
 import { createStreamMasker, loadFlowSecrets, maskSecrets } from '../../secrets.js';
 import { AGENT_HEARTBEAT_MS, callKey, type AgentActivityDeps } from './deps.js';
 import { parseJsonAnswer } from './text.js';
@@ -145,8 +145,7 @@ export async function callModel(
         nextRetryDelay: err.nextRetryDelay,
       });
     // Any other error's message enters history too when it fails the call.
-    if (err instanceof CancelledFailure || secretValues.length === 0) throw err;
-    throw toFailure(err, attempt, secretValues);
+    throw maskedError(err, attempt, secretValues);
   } finally {
     clearInterval(beat);
   }

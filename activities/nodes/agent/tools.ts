@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import {
   NODE_TYPE_PARAMS,
   findPlaceholders,
@@ -7,7 +7,7 @@ import {
   type AgentToolInput,
 } from '../../../flow/index.js';
 import type { NodeContext } from '../../node-context.js';
-import { toFailure } from '../../failure.js';
+import { maskedError } from '../../failure.js';
 import { loadFlowSecrets, maskSecrets } from '../../secrets.js';
 import { http } from '../http.js';
 import { evaluateArithmetic } from './arithmetic.js';
@@ -102,8 +102,7 @@ export async function runTool(
       } catch (err) {
         // A failure names the request (`HTTP 404 from host/path`), secrets in its URL included: the
         // message goes to the model, into the agent's messages and, if it fails the call, history.
-        if (err instanceof CancelledFailure || values.length === 0) throw err;
-        throw toFailure(err, ctx.attempt, values);
+        throw maskedError(err, ctx.attempt, values);
       }
     }
   }
