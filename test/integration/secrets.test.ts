@@ -32,7 +32,8 @@ beforeAll(async () => {
   stack = await startStack({
     name: 'secrets',
     httpAllowHosts: [server.host, llmServer.host],
-    env: { SECRET_LIVE_KEY: SECRET, SECRET_TINY: 'abc' },
+    // TINY has no hex letters: run and flow ids (hex) must not match it by chance.
+    env: { SECRET_LIVE_KEY: SECRET, SECRET_TINY: 'qzw' },
   });
 });
 afterAll(async () => {
@@ -124,7 +125,7 @@ describe('secrets', () => {
       status: 'failed',
       error: { type: 'SecretTooShort', message: expect.stringContaining('"TINY" has 3 characters') },
     });
-    expect(JSON.stringify(run)).not.toContain('abc');
+    expect(JSON.stringify(run)).not.toContain('qzw');
   });
 
   it('are listed by name per flow, and a run may read only those', async () => {

@@ -273,7 +273,8 @@ describe('the web page', () => {
           id: 'shaky',
           type: 'echo',
           params: { value: 'ok', failAttempts: 1 },
-          retry: { maximumAttempts: 3, initialInterval: '2s' },
+          // Long enough for the page to load and draw the retry on a loaded machine.
+          retry: { maximumAttempts: 3, initialInterval: '10s' },
         },
         { id: 'ask', type: 'llm', params: { baseUrl: `${llm.url}/v1`, model: 'fake', prompt: 'Say {{shaky}}' } },
       ],
