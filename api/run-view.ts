@@ -84,6 +84,9 @@ export function createRunView(deps: RunViewDeps) {
       const status = runStatusOf(description.status.name);
       if (status === 'running') {
         state = await withTimeout(handle.query<RunState>(STATE_QUERY), QUERY_TIMEOUT_MS).catch(() => undefined);
+      } else {
+        // Closed between the two reads: its final state was stored before it closed.
+        state = (await readRunRow(sql, runId))?.state ?? undefined;
       }
       state ??= {
         runId,
