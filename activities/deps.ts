@@ -1,4 +1,5 @@
 import type { Logger, Sql } from '../infra/index.js';
+import type { EventAppender } from '../events/index.js';
 
 /** What the worker hands createActivities. */
 export interface ActivityDeps {
@@ -7,4 +8,6 @@ export interface ActivityDeps {
   httpAllowHosts: readonly string[];
   blobThresholdBytes: number;
   env?: NodeJS.ProcessEnv;
+  /** Where events are written (the worker's EarlyEvents); a plain EventWriter on `sql` by default. */
+  events?: EventAppender;
 }

@@ -3,12 +3,12 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { BlobRef, EventDraft, ItemsSource, NodeActivityInput, RunState } from '../flow/index.js';
 import { isTransientDbError, type Sql } from '../infra/index.js';
 import { loadBlob, storeIfLarge } from '../runs/index.js';
-import { type EventWriter } from '../events/index.js';
+import { type EventAppender } from '../events/index.js';
 import type { ParamResolver } from './param-resolver.js';
 
 export interface EngineDeps {
   sql: Sql;
-  writer: EventWriter;
+  writer: EventAppender;
   blobThresholdBytes: number;
   resolveParams: ParamResolver;
 }

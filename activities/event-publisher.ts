@@ -1,6 +1,6 @@
 import type { EventDraft } from '../flow/index.js';
 import { isTransientDbError, type Logger } from '../infra/index.js';
-import { type EventWriter } from '../events/index.js';
+import { type EventAppender } from '../events/index.js';
 
 const TOKEN_FLUSH_MS = 50;
 /** How long a finished attempt waits for its events before handing the rest to the workflow. */
@@ -38,7 +38,7 @@ export function handOver(events: EventDraft[]): EventDraft[] {
  * `settle` waits a bounded time for the backlog, then hands back what is still unwritten.
  */
 export function createEventPublisher(
-  writer: Pick<EventWriter, 'append'>,
+  writer: EventAppender,
   runId: string,
   quiet: boolean,
   log: Logger,

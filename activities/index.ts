@@ -26,7 +26,7 @@ export type { ActivityDeps } from './deps.js';
 /** Builds the activities with their dependencies injected (the workflow imports only their type). */
 export function createActivities(deps: ActivityDeps) {
   const env = deps.env ?? process.env;
-  const writer = new EventWriter(deps.sql);
+  const writer = deps.events ?? new EventWriter(deps.sql);
   const netGuard = createNetGuard(deps.httpAllowHosts);
   const resolveParams = createParamResolver(deps.sql, env);
   expressionSandbox().warm();

@@ -14,7 +14,7 @@ import {
 } from '../flow/index.js';
 import { isTransientDbError, recordNodeAttempt, type Logger } from '../infra/index.js';
 import { storeIfLarge } from '../runs/index.js';
-import { type EventWriter } from '../events/index.js';
+import { type EventAppender } from '../events/index.js';
 import {
   EVENT_CONFIRM_MS,
   EVENT_SETTLE_MS,
@@ -42,7 +42,7 @@ const REPORTED_PARAMS_BYTES = 16 * 1024;
 
 export interface NodeMiddlewareDeps extends ActivityDeps {
   env: NodeJS.ProcessEnv;
-  writer: EventWriter;
+  writer: EventAppender;
   netGuard: NetGuard;
   resolveParams: ParamResolver;
 }

@@ -38,8 +38,12 @@ export interface Bench {
   hand(type: string, args: unknown[]): Promise<unknown>;
   /** The workflow id of the last `hand` run (for its history). */
   lastHandWorkflowId?: string;
-  /** Reads a run's events over SSE, recording publish → receipt latency (same clock). */
-  watch(runId: string, into: number[]): Promise<void>;
+  /**
+   * Reads a run's events over SSE, recording publish → receipt latency (same clock): of every event
+   * in `into`, of those written after the stream opened in `live` (the others reach the client when
+   * it connects, so their latency is the client's, not the stream's).
+   */
+  watch(runId: string, into: number[], live?: number[]): Promise<void>;
   /** Where the scratch services are, for a scenario that starts its own process (`npm run api`). */
   services: { databaseUrl: string; temporalAddress: string; taskQueue: string };
 }
@@ -81,6 +85,8 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       workflowBundle: bundle,
       shutdownGraceTime: '5s',
       maxCachedWorkflows: o.maxCachedWorkflows,
+      // As for `npm run worker`: the same variable turns early event writes off (to measure them).
+      earlyEvents: process.env.WORKER_EARLY_EVENTS !== 'false',
     });
     const running = worker.run();
     stops.push(async () => {
@@ -143,14 +149,19 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
         bench.lastHandWorkflowId = workflowId;
         return client.workflow.execute(type, { taskQueue: TASK_QUEUE, workflowId, args });
       },
-      async watch(runId, into) {
+      async watch(runId, into, live) {
         const res = await fetch(`${base}/api/v1/runs/${runId}/events`);
+        const connectedAt = Date.now();
         const decoder = new TextDecoder();
         const parse = createSseParser();
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           const now = Date.now();
           for (const frame of parse(decoder.decode(chunk, { stream: true })))
-            if (frame.data) into.push(now - Date.parse(JSON.parse(frame.data).ts));
+            if (frame.data) {
+              const ts = Date.parse(JSON.parse(frame.data).ts);
+              into.push(now - ts);
+              if (ts > connectedAt) live?.push(now - ts);
+            }
         }
       },
     };

@@ -10,11 +10,15 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The workflow code, by path: nothing here imports it (or the activities). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/** The workflow interceptors every bundle of Tempoflow's workflows carries (workflows/interceptors.ts). */
+export const INTERCEPTORS_PATH = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
+
 /** Bundles workflows/ (seconds); the bundler says only what fails. */
 /** The workflow bundle of `workflowsPath` (default: Tempoflow's workflows), as the worker loads it. */
 export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: [INTERCEPTORS_PATH],
     logger: { ...silentLogger, error: (message: string, meta?: unknown) => console.error(message, meta ?? '') },
   });
 }

@@ -47,6 +47,11 @@ export const configSchema = z.object({
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().default(WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS),
   WORKER_SHUTDOWN_GRACE: z.string().default(WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS),
+  /** Store events drafted in a workflow as each activation ends (worker/create-worker.ts); `false` turns it off. */
+  WORKER_EARLY_EVENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   RETENTION_DAYS: z.coerce.number().min(0).default(30),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),

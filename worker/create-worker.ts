@@ -1,7 +1,9 @@
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { WORKFLOWS_PATH } from '../bundle/index.js';
+import { INTERCEPTORS_PATH, WORKFLOWS_PATH } from '../bundle/index.js';
+import { EarlyEvents, EventWriter } from '../events/index.js';
 import { WORKER_DEFAULTS } from '../infra/index.js';
+import type { EventSinks } from '../workflows/outbox.js';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -19,17 +21,32 @@ export interface CreateWorkerOptions {
   roles?: { workflows: boolean; activities: boolean };
   /** Worker plugins, e.g. OpenTelemetry tracing (infra/telemetry.ts). */
   plugins?: WorkerOptions['plugins'];
+  /**
+   * Store the events a workflow drafts as each activation ends (default true; WORKER_EARLY_EVENTS).
+   * Off, they wait for the node activity that carries them or a local activity, as before.
+   */
+  earlyEvents?: boolean;
 }
 
 export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
   const roles = o.roles ?? { workflows: true, activities: true };
-  const workflows = o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const workflows = o.workflowBundle
+    ? { workflowBundle: o.workflowBundle }
+    : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: [INTERCEPTORS_PATH] } };
+  // One writer for the workflows' early writes and the activities' writes, so the second write of
+  // an event leaves out what the first stored.
+  const events = new EarlyEvents(o.deps.events ?? new EventWriter(o.deps.sql), o.deps.logger);
+  const early = o.earlyEvents !== false;
+  const sinks: InjectedSinks<EventSinks> = {
+    events: { drafted: { fn: (_info, runId, drafts) => (early ? events.drafted(runId, drafts) : undefined) } },
+  };
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(roles.workflows ? workflows : {}),
-    ...(roles.activities ? { activities: createActivities(o.deps) } : {}),
+    ...(roles.workflows ? { sinks } : {}),
+    ...(roles.activities ? { activities: createActivities({ ...o.deps, events }) } : {}),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions:
       o.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS,

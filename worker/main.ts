@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_WORKFLOW_TASKS,
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE as never,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    earlyEvents: config.WORKER_EARLY_EVENTS,
     workflowBundle: { codePath: bundle.codePath },
   });
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.

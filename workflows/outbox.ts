@@ -1,4 +1,11 @@
-import { proxyLocalActivities, condition, CancellationScope } from '@temporalio/workflow';
+import {
+  proxyLocalActivities,
+  proxySinks,
+  condition,
+  workflowInfo,
+  CancellationScope,
+  type Sinks,
+} from '@temporalio/workflow';
 import type { EventDraft, EventType, RunState } from '../flow/core.js';
 import type { Activities } from '../activities/index.js';
 
@@ -17,6 +24,33 @@ const { publishEvents } = proxyLocalActivities<Activities>({
   scheduleToCloseTimeout: PUBLISH_BOUND,
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
+
+/**
+ * The worker's side door to the event log (worker/create-worker.ts registers it). A sink call is
+ * not a command: it leaves no trace in history and is not made while history replays, so it
+ * changes nothing a replay compares. The worker makes the calls of an activation once the
+ * activation is done, before its completion goes to the server.
+ */
+export interface EventSinks extends Sinks {
+  events: {
+    /** Drafts of `runId` to store now, in this order, after any the worker was handed before. */
+    drafted(runId: string, drafts: EventDraft[]): void;
+  };
+}
+
+const { events: eventSink } = proxySinks<EventSinks>();
+
+/** The outboxes of this workflow execution (each execution has its own module instances). */
+const open = new Set<Outbox>();
+
+/**
+ * The end of an activation (workflows/interceptors.ts): every outbox hands the worker what it has
+ * not stored yet, to store at once (see Outbox.sendEarly).
+ */
+export function concludeActivation(): void {
+  if (open.size === 0 || workflowInfo().unsafe.isReplaying) return;
+  for (const outbox of open) outbox.sendEarly();
+}
 
 /** Why events of a run could not be written, and how many were lost. */
 export interface OutboxLoss {
@@ -84,6 +118,10 @@ export class Outbox {
    * write a no-op then).
    */
   private carried = new Map<string, EventDraft>();
+  /** What the local activity under way writes (see sendEarly). */
+  private inFlight: EventDraft[] = [];
+  /** Keys this execution has handed the worker to store early (not kept across a replay). */
+  private sent = new Set<string>();
 
   private readonly ride: boolean;
   private readonly fewer: boolean;
@@ -102,6 +140,30 @@ export class Outbox {
     this.onFlush = mode.onFlush ?? (() => {});
     this.ending = mode.ending ?? (() => false);
     if (this.ride && !this.lean && enabled) void CancellationScope.nonCancellable(() => this.flushWhenSettled());
+    if (enabled) open.add(this);
+  }
+
+  /**
+   * Hands the worker every draft not stored yet that this execution has not handed it before, in
+   * the order the log must keep, to store now: an event drafted here otherwise waits for its
+   * carrier to start (behind other work on a busy task queue) or for a local activity. Only a
+   * shortcut: the carriers and local activities still write everything (keys make it a no-op), so
+   * a worker that dies before storing loses nothing. Drafts of earlier activations come first when
+   * this execution has not handed them over itself (it was replayed, or they were handed back),
+   * so an early write never stores an event before one that led to it.
+   */
+  sendEarly(): void {
+    const drafts: EventDraft[] = [];
+    const add = (d: EventDraft) => {
+      if (this.sent.has(d.key)) return;
+      this.sent.add(d.key);
+      drafts.push(d);
+    };
+    for (const d of this.carried.values()) add(d);
+    for (const d of this.inFlight) add(d);
+    for (const d of this.riding) add(d);
+    for (const d of this.queue) add(d);
+    if (drafts.length > 0) eventSink.drafted(this.runId, drafts);
   }
 
   /**
@@ -152,7 +214,11 @@ export class Outbox {
    */
   landed(drafts: EventDraft[], handedBack: readonly EventDraft[] = []): void {
     const back = new Set(handedBack.map((d) => d.key));
-    for (const d of drafts) if (!back.has(d.key)) this.carried.delete(d.key);
+    for (const d of drafts)
+      if (!back.has(d.key)) {
+        this.carried.delete(d.key);
+        this.sent.delete(d.key);
+      }
   }
 
   /** Ride mode: after each activation, what no activity took (or a fan-out's drafts) goes by local activity. */
@@ -232,6 +298,7 @@ export class Outbox {
     this.flushing = true;
     const batch = this.queue.splice(0, 500);
     const events = this.beforeCarried(batch);
+    this.inFlight = events;
     this.onFlush();
     // Non-cancellable: a cancelled run must still record what happened before it ended.
     CancellationScope.nonCancellable(() => publishEvents({ runId: this.runId, events })).then(
@@ -260,6 +327,8 @@ export class Outbox {
 
   private done(): void {
     this.flushing = false;
+    for (const d of this.inFlight) this.sent.delete(d.key);
+    this.inFlight = [];
     this.kick();
   }
 
@@ -286,6 +355,7 @@ export class Outbox {
         }
       }
     });
+    open.delete(this);
     return this.lost;
   }
 }

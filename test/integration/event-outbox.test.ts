@@ -9,6 +9,11 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
+/** A second stack whose worker runs one activity at a time (started by the first test that needs it). */
+let single: Promise<Stack> | undefined;
+const singleSlot = () => (single ??= startStack({ name: 'one-slot', maxActivities: 1 }));
+afterAll(async () => (await single)?.stop());
+
 const chain = (name: string, n: number) => {
   const ids = Array.from({ length: n }, (_, i) => `c${i}`);
   return {
@@ -120,8 +125,8 @@ describe('the workflow event outbox', () => {
     // x takes node.completed of d1 to write first thing, but the one activity slot is s's for three
     // seconds. Meanwhile d2 completes and j (after d1 and d2) starts and completes, written by local
     // activity: they must not be stored before node.completed of d1, which j waited for.
-    const single = await startStack({ name: 'late-carrier', maxActivities: 1 });
-    try {
+    const single = await singleSlot();
+    {
       const name = await single.createFlow({
         name: uniqueName('late-carrier'),
         nodes: [
@@ -183,9 +188,46 @@ describe('the workflow event outbox', () => {
       expect(ts('node.started', 'y')).toBeLessThan(ts('node.started', 'x'));
       expect(at('node.completed', 'd2')).toBeGreaterThan(at('node.completed', 'd1'));
       expect(at('node.started', 'y')).toBeGreaterThan(at('node.completed', 'd1'));
-    } finally {
-      await single.stop();
     }
+  });
+
+  it('stores an event drafted in the workflow when its activation ends, not when its carrier starts', async () => {
+    // x carries node.completed of d1 but waits five seconds for the one activity slot (s has it).
+    // The event is stored at once all the same: the snapshot that first has it has no node.started
+    // of x (a carrier stores what it carries and its node.started in one transaction).
+    const single = await singleSlot();
+    const name = await single.createFlow({
+      name: uniqueName('early-events'),
+      nodes: [
+        { id: 'in', type: 'input' },
+        { id: 's', type: 'echo', params: { value: 1, durationMs: 5000 } },
+        { id: 'd1', type: 'delay', params: { duration: '100ms' } },
+        { id: 'x', type: 'echo', params: { value: 2 } },
+      ],
+      edges: [
+        { source: 'in', target: 's' },
+        { source: 'in', target: 'd1' },
+        { source: 'd1', target: 'x' },
+      ],
+    });
+    const { runId } = await single.start(name, { inputs: {} });
+    let stored: { type: string; node_id: string | null }[] = [];
+    const deadline = Date.now() + 30_000;
+    while (!stored.some((e) => e.type === 'node.completed' && e.node_id === 'd1')) {
+      if (Date.now() > deadline) throw new Error(`node.completed of d1 never stored: ${JSON.stringify(stored)}`);
+      await new Promise((r) => setTimeout(r, 20));
+      stored = await single.sql<{ type: string; node_id: string | null }[]>`
+        SELECT type, node_id FROM run_events WHERE run_id = ${runId} ORDER BY seq`;
+    }
+    expect(stored.filter((e) => e.node_id === 's').map((e) => e.type)).toEqual(['node.started']);
+    expect(stored.filter((e) => e.node_id === 'x')).toEqual([]);
+    const done = await single.waitForRun(runId, (r) => r.status !== 'running');
+    expect(done.status).toBe('completed');
+    const events = await readStream(single.baseUrl, runId);
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    const at = (type: string, nodeId: string) => events.findIndex((e) => e.event === type && e.data.nodeId === nodeId);
+    expect(at('node.started', 'x')).toBeGreaterThan(at('node.completed', 'd1'));
+    expect(events.filter((e) => e.event === 'node.completed' && e.data.nodeId === 'd1')).toHaveLength(1);
   });
 
   it('lets a small fan-out carry the events and writes the last ones with the terminal event', async () => {
