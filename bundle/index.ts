@@ -1,4 +1,10 @@
-export { INTERCEPTORS_PATH, WORKFLOWS_PATH, bundleWorkflows, cachedWorkflowBundle, workflowSourceHash } from './bundle.js';
+export {
+  INTERCEPTORS_PATH,
+  WORKFLOWS_PATH,
+  bundleWorkflows,
+  cachedWorkflowBundle,
+  workflowSourceHash,
+} from './bundle.js';
 export type { CachedBundle } from './bundle.js';
 export { createReplayer } from './replay.js';
 export type { ReplayResult } from './replay.js';
