@@ -36,6 +36,8 @@ export interface Bench {
   runTempo(flow: string, inputs?: object): Promise<any>;
   /** Runs a hand-written workflow of bench/workflows.ts with the same activities. */
   hand(type: string, args: unknown[]): Promise<unknown>;
+  /** Milliseconds from an activation's timestamp to the worker handling its sink calls (handSinkChain). */
+  activationToSink: number[];
   /** The workflow id of the last `hand` run (for its history). */
   lastHandWorkflowId?: string;
   /**
@@ -63,6 +65,7 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
+  const activationToSink: number[] = [];
   try {
     Runtime.install({
       logger: {
@@ -87,6 +90,7 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       maxCachedWorkflows: o.maxCachedWorkflows,
       // As for `npm run worker`: the same variable turns early event writes off (to measure them).
       earlyEvents: process.env.WORKER_EARLY_EVENTS !== 'false',
+      sinks: { probe: { activation: { fn: (_info, at: number) => void activationToSink.push(Date.now() - at) } } },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -127,6 +131,7 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       return json;
     };
     const bench: Bench = {
+      activationToSink,
       quick: o.quick,
       trials: o.quick ? 3 : 7,
       maxCachedWorkflows: o.maxCachedWorkflows,

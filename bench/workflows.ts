@@ -2,7 +2,14 @@
  * Hand-written Temporal workflows with the same activities as Tempoflow's nodes: the floor any
  * Temporal-based runner could reach for these shapes. Bundled together with Tempoflow's workflows.
  */
-import { executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  executeChild,
+  proxyActivities,
+  proxyLocalActivities,
+  proxySinks,
+  workflowInfo,
+  type Sinks,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { NodeActivityInput } from '../flow/index.js';
 
@@ -24,10 +31,37 @@ const input = (runId: string, nodeId: string, value: unknown, durationMs = 0): N
   quiet: true,
 });
 
-/** input → n parallel echoes → one join. */
-export async function handFanout(runId: string, n: number, durationMs = 0): Promise<unknown> {
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => echo(input(runId, `n${i}`, i, durationMs))));
-  return (await echo(input(runId, 'join', results.length))).output;
+/** The bench's probe (bench/harness.ts): when an activation ended, against its clock. */
+export interface BenchSinks extends Sinks {
+  probe: { activation(workflowNow: number): void };
+}
+const { probe } = proxySinks<BenchSinks>();
+
+/** input → n parallel echoes → one join; with `probed`, each activation that ends an echo calls the probe. */
+export async function handFanout(runId: string, n: number, durationMs = 0, probed = false): Promise<unknown> {
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      echo(input(runId, `n${i}`, i, durationMs)).then((r) => {
+        if (probed) probe.activation(Date.now());
+        return r;
+      }),
+    ),
+  );
+  const joined = (await echo(input(runId, 'join', results.length))).output;
+  if (probed) probe.activation(Date.now());
+  return joined;
+}
+
+/**
+ * n sequential echoes, handing the workflow's clock to a sink after each, as Tempoflow's outbox
+ * hands over the events it drafts: how long after an activation's timestamp (an event's `ts`) the
+ * worker gets what the activation made, for any workflow on this worker.
+ */
+export async function handSinkChain(runId: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await echo(input(runId, `c${i}`, i));
+    probe.activation(Date.now());
+  }
 }
 
 /** n sequential echoes. */

@@ -26,6 +26,8 @@ export interface CreateWorkerOptions {
    * Off, they wait for the node activity that carries them or a local activity, as before.
    */
   earlyEvents?: boolean;
+  /** More sinks for the workflows (the bench's probe). */
+  sinks?: InjectedSinks<Record<string, Record<string, (...args: any[]) => void>>>;
 }
 
 export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
@@ -38,6 +40,7 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
   const events = new EarlyEvents(o.deps.events ?? new EventWriter(o.deps.sql), o.deps.logger);
   const early = o.earlyEvents !== false;
   const sinks: InjectedSinks<EventSinks> = {
+    ...o.sinks,
     events: { drafted: { fn: (_info, runId, drafts) => (early ? events.drafted(runId, drafts) : undefined) } },
   };
   return Worker.create({
