@@ -23,7 +23,7 @@ export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{
   });
 }
 /** Everything the workflow bundle is built from: its sources and the exact dependency versions. */
-const SOURCES = ['workflows', 'flow', 'package-lock.json'];
+const SOURCES = ['workflows', 'flow', 'bundle/bundle.ts', 'package-lock.json'];
 
 /** A hash of the workflow sources: a bundle built from them is valid exactly while it is unchanged. */
 export function workflowSourceHash(root = ROOT): string {

@@ -49,7 +49,11 @@ const open = new Set<Outbox>();
  */
 export function concludeActivation(): void {
   if (open.size === 0 || workflowInfo().unsafe.isReplaying) return;
-  for (const outbox of open) outbox.sendEarly();
+  try {
+    for (const outbox of open) outbox.sendEarly();
+  } catch {
+    // A shortcut only: an error here must not fail the workflow task (the outbox writes it all anyway).
+  }
 }
 
 /** Why events of a run could not be written, and how many were lost. */
@@ -120,7 +124,7 @@ export class Outbox {
   private carried = new Map<string, EventDraft>();
   /** What the local activity under way writes (see sendEarly). */
   private inFlight: EventDraft[] = [];
-  /** Keys this execution has handed the worker to store early (not kept across a replay). */
+  /** Keys of unconfirmed drafts this execution has handed the worker (not kept across a replay). */
   private sent = new Set<string>();
 
   private readonly ride: boolean;
@@ -144,26 +148,28 @@ export class Outbox {
   }
 
   /**
-   * Hands the worker every draft not stored yet that this execution has not handed it before, in
-   * the order the log must keep, to store now: an event drafted here otherwise waits for its
-   * carrier to start (behind other work on a busy task queue) or for a local activity. Only a
+   * When this activation drafted something new: hands the worker every draft not confirmed stored
+   * yet, in the order the log must keep, to store now (an event drafted here otherwise waits for
+   * its carrier to start, behind other work on a busy task queue, or for a local activity). Only a
    * shortcut: the carriers and local activities still write everything (keys make it a no-op), so
-   * a worker that dies before storing loses nothing. Drafts of earlier activations come first when
-   * this execution has not handed them over itself (it was replayed, or they were handed back),
-   * so an early write never stores an event before one that led to it.
+   * a worker that dies before storing loses nothing. Every early write carries all that is not
+   * confirmed yet, the new drafts last: whatever became of earlier early writes (failed, still
+   * under way, made by another worker before a replay), none stores an event before one that led
+   * to it. The worker leaves out what it knows is stored.
    */
   sendEarly(): void {
-    const drafts: EventDraft[] = [];
-    const add = (d: EventDraft) => {
-      if (this.sent.has(d.key)) return;
-      this.sent.add(d.key);
-      drafts.push(d);
-    };
-    for (const d of this.carried.values()) add(d);
-    for (const d of this.inFlight) add(d);
-    for (const d of this.riding) add(d);
-    for (const d of this.queue) add(d);
-    if (drafts.length > 0) eventSink.drafted(this.runId, drafts);
+    const all = new Map<string, EventDraft>();
+    for (const d of this.carried.values()) all.set(d.key, d);
+    for (const d of this.inFlight) if (!all.has(d.key)) all.set(d.key, d);
+    for (const d of this.riding) if (!all.has(d.key)) all.set(d.key, d);
+    for (const d of this.queue) if (!all.has(d.key)) all.set(d.key, d);
+    let fresh = false;
+    for (const key of all.keys())
+      if (!this.sent.has(key)) {
+        this.sent.add(key);
+        fresh = true;
+      }
+    if (fresh) eventSink.drafted(this.runId, [...all.values()]);
   }
 
   /**

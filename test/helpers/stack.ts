@@ -14,6 +14,8 @@ export interface StackOptions {
   keepAliveMs?: number;
   blobThresholdBytes?: number;
   maxActivities?: number;
+  /** Early writes of the events a workflow drafts (default on, as for `npm run worker`). */
+  earlyEvents?: boolean;
   bodyLimit?: string;
   rateLimitPerMinute?: number;
   /** Start a worker with the stack (default true). */
@@ -74,6 +76,7 @@ export async function startStack(o: StackOptions) {
       maxConcurrentActivityTaskExecutions: extra.maxActivities ?? o.maxActivities,
       shutdownGraceTime: '2s',
       roles: extra.roles,
+      earlyEvents: o.earlyEvents,
     });
     const entry = { worker, running: worker.run(), connection: nativeConnection };
     workers.push(entry);

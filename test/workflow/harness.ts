@@ -55,6 +55,8 @@ export class WorkflowHarness {
         transform: harness.node('transform'),
       },
       shutdownGraceTime: '1s',
+      // Early writes of drafted events (workflows/outbox.ts): these tests read what publishEvents gets.
+      sinks: { events: { drafted: { fn: () => undefined } } },
     });
     harness.running = harness.worker.run();
     return harness;
