@@ -41,7 +41,9 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
   const early = o.earlyEvents !== false;
   const sinks: InjectedSinks<EventSinks> = {
     ...o.sinks,
-    events: { drafted: { fn: (_info, runId, drafts) => (early ? events.drafted(runId, drafts) : undefined) } },
+    events: {
+      drafted: { fn: (info, runId, drafts) => (early ? events.drafted(runId, drafts, info.workflowId) : undefined) },
+    },
   };
   return Worker.create({
     connection: o.connection,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EarlyEvents, type EventAppender } from '../../events/index.js';
 import type { EventDraft } from '../../flow/index.js';
 import { silentLogger } from '../../infra/index.js';
@@ -42,7 +42,7 @@ const settle = () => new Promise((r) => setTimeout(r, 10));
 describe('early event writes', () => {
   it('makes a run’s early writes one after another, in the order they were handed over', async () => {
     const log = memoryLog();
-    const early = new EarlyEvents(log, silentLogger as never);
+    const early = new EarlyEvents(log, silentLogger as never, 0);
     log.hold();
     early.drafted('r', [draft('a')]);
     early.drafted('r', [draft('a'), draft('b')]);
@@ -56,7 +56,7 @@ describe('early event writes', () => {
 
   it('leaves out of the workflow’s own writes what an early write stored', async () => {
     const log = memoryLog();
-    const early = new EarlyEvents(log, silentLogger as never);
+    const early = new EarlyEvents(log, silentLogger as never, 0);
     early.drafted('r', [draft('a'), draft('b')]);
     await settle();
     await early.append('r', [draft('a'), draft('b'), draft('started')]);
@@ -66,7 +66,7 @@ describe('early event writes', () => {
 
   it('stores what a failed early write held with the next hand-over, before what follows', async () => {
     const log = memoryLog();
-    const early = new EarlyEvents(log, silentLogger as never);
+    const early = new EarlyEvents(log, silentLogger as never, 0);
     log.fail(true);
     early.drafted('r', [draft('a')]);
     await settle();
@@ -75,5 +75,28 @@ describe('early event writes', () => {
     early.drafted('r', [draft('a'), draft('b')]);
     await settle();
     expect(log.appends).toEqual([['a', 'b']]);
+  });
+
+  it('leaves to the workflow’s own writes what they store within the grace, and writes the rest after it', async () => {
+    vi.useFakeTimers();
+    try {
+      const log = memoryLog();
+      const early = new EarlyEvents(log, silentLogger as never, 40);
+      early.drafted('r', [draft('a')]);
+      // a's carrier starts at once and stores it: nothing is left for the early write.
+      await early.append('r', [draft('a'), draft('started-x')]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(log.calls).toEqual([['a', 'started-x']]);
+      // b's carrier waits: b is written once it has waited the grace, c (handed over later) after.
+      early.drafted('r', [draft('b')]);
+      await vi.advanceTimersByTimeAsync(20);
+      early.drafted('r', [draft('b'), draft('c')]);
+      await vi.advanceTimersByTimeAsync(30);
+      expect(log.calls.slice(1)).toEqual([['b']]);
+      await vi.advanceTimersByTimeAsync(40);
+      expect(log.calls.slice(1)).toEqual([['b'], ['c']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
