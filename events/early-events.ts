@@ -1,5 +1,5 @@
 import type { EventDraft, RunState } from '../flow/index.js';
-import type { Logger } from '../infra/index.js';
+import { workerMetrics, type Logger } from '../infra/index.js';
 
 /** What writes a run's events (the EventWriter, or EarlyEvents in front of it). */
 export interface EventAppender {
@@ -61,7 +61,7 @@ export class EarlyEvents implements EventAppender {
   drafted(runId: string, drafts: EventDraft[], source = ''): void {
     const run = this.run(runId);
     const now = Date.now();
-    for (const d of drafts) if (!run.since.has(d.key)) run.since.set(d.key, now);
+    for (const d of drafts) if (!run.stored.has(d.key) && !run.since.has(d.key)) run.since.set(d.key, now);
     run.pending.set(source, drafts);
     if (this.graceMs <= 0) this.due(runId, run);
     else run.timer ??= setTimeout(() => this.due(runId, run), this.graceMs);
@@ -87,8 +87,20 @@ export class EarlyEvents implements EventAppender {
       }
       if (last === left.length - 1) run.pending.delete(source);
     }
+    // Keys no hand-over waiting holds any more were stored by another process (or will be by the
+    // run's own writes): forget when they were handed over.
+    const held = new Set<string>();
+    for (const drafts of run.pending.values()) for (const d of drafts) held.add(d.key);
+    for (const key of run.since.keys()) if (!held.has(key)) run.since.delete(key);
     if (next !== Infinity)
       run.timer = setTimeout(() => this.due(runId, run), Math.max(1, next + this.graceMs - Date.now()));
+  }
+
+  /** Keys handed over and not yet written or known stored, over all runs (tests: nothing lingers). */
+  get waiting(): number {
+    let n = 0;
+    for (const run of this.runs.values()) n += run.since.size;
+    return n;
   }
 
   private async write(runId: string, run: EarlyRun, drafts: EventDraft[]): Promise<void> {
@@ -97,7 +109,9 @@ export class EarlyEvents implements EventAppender {
     try {
       await this.writer.append(runId, fresh);
       this.remember(run, fresh);
+      workerMetrics.earlyEvents.inc({ outcome: 'stored' }, fresh.length);
     } catch (err) {
+      workerMetrics.earlyEvents.inc({ outcome: 'failed' }, fresh.length);
       if (run.failed) return;
       run.failed = true;
       this.log.warn(

@@ -91,6 +91,12 @@ export const workerMetrics = {
     ['type', 'outcome'],
     DURATION_BUCKETS,
   ),
+  earlyEvents: counter(
+    workerRegistry,
+    'tempoflow_early_events_total',
+    'Events a workflow drafted that the worker stored early, before their carrier activity or local activity did (outcome stored), or failed to (outcome failed: the run writes them itself).',
+    ['outcome'],
+  ),
 };
 
 export type NodeOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';

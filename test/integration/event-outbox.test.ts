@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, uniqueName, type Stack } from '../helpers/stack.js';
 import { readStream } from '../helpers/sse.js';
 import { ENGINES } from '../../workflows/engine.js';
+import { workerMetrics } from '../../infra/index.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -219,6 +220,9 @@ describe('the workflow event outbox', () => {
         { source: 'd1', target: 'x' },
       ],
     });
+    const early = async () =>
+      (await workerMetrics.earlyEvents.get()).values.find((v) => v.labels.outcome === 'stored')?.value ?? 0;
+    const earlyBefore = await early();
     const { runId } = await single.start(name, { inputs: {} });
     let stored: { type: string; node_id: string | null }[] = [];
     const deadline = Date.now() + 30_000;
@@ -230,6 +234,8 @@ describe('the workflow event outbox', () => {
     }
     expect(stored.filter((e) => e.node_id === 's' && e.type !== 'node.started')).toEqual([]);
     expect(stored.filter((e) => e.node_id === 'x')).toEqual([]);
+    // The worker's metrics count it (tempoflow_early_events_total{outcome="stored"}).
+    expect(await early()).toBeGreaterThan(earlyBefore);
     const done = await single.waitForRun(runId, (r) => r.status !== 'running');
     expect(done.status).toBe('completed');
     const events = await readStream(single.baseUrl, runId);

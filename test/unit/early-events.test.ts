@@ -99,4 +99,25 @@ describe('early event writes', () => {
       vi.useRealTimers();
     }
   });
+
+  it('keeps each workflow execution’s hand-overs apart and forgets what another process stored', async () => {
+    vi.useFakeTimers();
+    try {
+      const log = memoryLog();
+      const early = new EarlyEvents(log, silentLogger as never, 40);
+      // A run's own workflow and one of its loop children write the same run.
+      early.drafted('r', [draft('p1')], 'parent');
+      early.drafted('r', [draft('c1')], 'child');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(log.calls.flat().sort()).toEqual(['c1', 'p1']);
+      // x is stored by a carrier on another worker: the next hand-over no longer holds it.
+      early.drafted('r', [draft('x')], 'parent');
+      early.drafted('r', [draft('y')], 'parent');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(log.calls.at(-1)).toEqual(['y']);
+      expect(early.waiting).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
