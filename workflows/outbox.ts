@@ -33,7 +33,10 @@ const { publishEvents } = proxyLocalActivities<Activities>({
  */
 export interface EventSinks extends Sinks {
   events: {
-    /** Drafts of `runId` to store now, in this order, after any the worker was handed before. */
+    /**
+     * Every draft of this execution not confirmed stored, in the order the log must keep: the
+     * worker stores what its own writes have not stored within a short grace (events/early-events.ts).
+     */
     drafted(runId: string, drafts: EventDraft[]): void;
   };
 }
@@ -45,7 +48,7 @@ const open = new Set<Outbox>();
 
 /**
  * The end of an activation (workflows/interceptors.ts): every outbox hands the worker what it has
- * not stored yet, to store at once (see Outbox.sendEarly).
+ * not confirmed stored yet (see Outbox.sendEarly).
  */
 export function concludeActivation(): void {
   if (open.size === 0 || workflowInfo().unsafe.isReplaying) return;
@@ -149,7 +152,7 @@ export class Outbox {
 
   /**
    * When this activation drafted something new: hands the worker every draft not confirmed stored
-   * yet, in the order the log must keep, to store now (an event drafted here otherwise waits for
+   * yet, in the order the log must keep, to store soon (an event drafted here otherwise waits for
    * its carrier to start, behind other work on a busy task queue, or for a local activity). Only a
    * shortcut: the carriers and local activities still write everything (keys make it a no-op), so
    * a worker that dies before storing loses nothing. Every early write carries all that is not
