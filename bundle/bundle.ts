@@ -13,8 +13,10 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 /** The workflow interceptors every bundle of Tempoflow's workflows carries (workflows/interceptors.ts). */
 export const INTERCEPTORS_PATH = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
 
-/** Bundles workflows/ (seconds); the bundler says only what fails. */
-/** The workflow bundle of `workflowsPath` (default: Tempoflow's workflows), as the worker loads it. */
+/**
+ * The workflow bundle of `workflowsPath` (default: Tempoflow's workflows) with Tempoflow's workflow
+ * interceptors, as the worker loads it. Takes seconds; the bundler says only what fails.
+ */
 export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath,

@@ -6,5 +6,5 @@ export {
   workflowSourceHash,
 } from './bundle.js';
 export type { CachedBundle } from './bundle.js';
-export { createReplayer } from './replay.js';
+export { createReplayer, SILENT_EVENT_SINKS } from './replay.js';
 export type { ReplayResult } from './replay.js';

@@ -12,6 +12,12 @@ export interface ReplayResult {
 type History = temporal.api.history.v1.IHistory;
 
 /**
+ * The sinks a worker needs for Tempoflow's workflows when it writes no events (a replay, a test
+ * worker that reads what publishEvents gets): the early event writes (workflows/outbox.ts) go nowhere.
+ */
+export const SILENT_EVENT_SINKS = { events: { drafted: { fn: () => undefined } } };
+
+/**
  * Replays recorded histories against the workflow code on disk now (bundled once per replayer),
  * the way a new worker deployment would replay open runs.
  */
@@ -33,8 +39,7 @@ export function createReplayer(bundle?: () => Promise<{ code: string }>) {
         {
           workflowBundle: await getBundle(),
           replayName: `replay-${workflowId}`,
-          // The workflow's early event writes (workflows/outbox.ts): nothing to write in a replay.
-          sinks: { events: { drafted: { fn: () => undefined } } },
+          sinks: SILENT_EVENT_SINKS,
         },
         parsed,
         workflowId,

@@ -38,11 +38,15 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
   // One writer for the workflows' early writes and the activities' writes, so the second write of
   // an event leaves out what the first stored.
   const events = new EarlyEvents(o.deps.events ?? new EventWriter(o.deps.sql), o.deps.logger);
-  const early = o.earlyEvents !== false;
   const sinks: InjectedSinks<EventSinks> = {
     ...o.sinks,
     events: {
-      drafted: { fn: (info, runId, drafts) => (early ? events.drafted(runId, drafts, info.workflowId) : undefined) },
+      drafted: {
+        fn:
+          o.earlyEvents === false
+            ? () => undefined
+            : (info, runId, drafts) => events.drafted(runId, drafts, info.workflowId),
+      },
     },
   };
   return Worker.create({

@@ -11,7 +11,7 @@ import type {
   RunFlowInput,
   RunState,
 } from '../../flow/index.js';
-import { cachedWorkflowBundle } from '../../bundle/index.js';
+import { cachedWorkflowBundle, SILENT_EVENT_SINKS } from '../../bundle/index.js';
 import type { runFlow } from '../../workflows/index.js';
 import { startTestServer, type RunningTestServer } from './test-server.js';
 
@@ -55,8 +55,7 @@ export class WorkflowHarness {
         transform: harness.node('transform'),
       },
       shutdownGraceTime: '1s',
-      // Early writes of drafted events (workflows/outbox.ts): these tests read what publishEvents gets.
-      sinks: { events: { drafted: { fn: () => undefined } } },
+      sinks: SILENT_EVENT_SINKS,
     });
     harness.running = harness.worker.run();
     return harness;
