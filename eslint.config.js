@@ -21,6 +21,8 @@ export default tseslint.config(
       'dist/**',
       // A plain-JavaScript launcher, like bin/: it runs before tsx is loaded.
       'worker/start.mjs',
+      // Plain CommonJS loaded into the Temporal SDK's workflow threads (worker/workflow-threads.ts).
+      'worker/workflow-thread-preload.cjs',
     ],
   },
   js.configs.recommended,

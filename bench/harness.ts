@@ -88,8 +88,10 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       workflowBundle: bundle,
       shutdownGraceTime: '5s',
       maxCachedWorkflows: o.maxCachedWorkflows,
-      // As for `npm run worker`: the same variable turns early event writes off (to measure them).
+      // As for `npm run worker`: the same variables turn early event writes off and workflow stack
+      // traces on (to measure them).
       earlyEvents: process.env.WORKER_EARLY_EVENTS !== 'false',
+      workflowStackTraces: process.env.WORKER_WORKFLOW_STACK_TRACES === 'true',
       sinks: { probe: { activation: { fn: (_info, at: number) => void activationToSink.push(Date.now() - at) } } },
     });
     const running = worker.run();

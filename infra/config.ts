@@ -20,6 +20,7 @@ export const WORKER_DEFAULTS = {
   WORKER_MAX_WORKFLOW_TASKS: 40,
   WORKER_SHUTDOWN_GRACE: '30s',
   WORKER_MAX_CACHED_WORKFLOWS: 500,
+  WORKER_WORKFLOW_STACK_TRACES: false,
 } as const;
 
 export const configSchema = z.object({
@@ -51,6 +52,11 @@ export const configSchema = z.object({
   WORKER_EARLY_EVENTS: z
     .enum(['true', 'false'])
     .default('true')
+    .transform((v) => v === 'true'),
+  /** Promise stack traces in workflow threads, for the stack trace query (worker/workflow-threads.ts); off by default. */
+  WORKER_WORKFLOW_STACK_TRACES: z
+    .enum(['true', 'false'])
+    .default(WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES ? 'true' : 'false')
     .transform((v) => v === 'true'),
   RETENTION_DAYS: z.coerce.number().min(0).default(30),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),

@@ -4,6 +4,7 @@ import { INTERCEPTORS_PATH, WORKFLOWS_PATH } from '../bundle/index.js';
 import { EarlyEvents, EventWriter } from '../events/index.js';
 import { WORKER_DEFAULTS } from '../infra/index.js';
 import type { EventSinks } from '../workflows/outbox.js';
+import { withWorkflowThreads } from './workflow-threads.js';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -26,6 +27,12 @@ export interface CreateWorkerOptions {
    * Off, they wait for the node activity that carries them or a local activity, as before.
    */
   earlyEvents?: boolean;
+  /**
+   * Record a stack trace for every promise in workflow code, for the stack trace query (the
+   * Temporal UI's "Stack Trace" tab). Default false (WORKER_WORKFLOW_STACK_TRACES): they cost a
+   * large share of the workflow threads' CPU (worker/workflow-threads.ts).
+   */
+  workflowStackTraces?: boolean;
   /** More sinks for the workflows (the bench's probe). */
   sinks?: InjectedSinks<Record<string, Record<string, (...args: any[]) => void>>>;
 }
@@ -49,7 +56,8 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
       },
     },
   };
-  return Worker.create({
+  return withWorkflowThreads({ stackTraces: o.workflowStackTraces ?? WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES }, () =>
+    Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
@@ -67,5 +75,6 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     shutdownGraceTime:
       o.shutdownGraceTime ?? (WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE as WorkerOptions['shutdownGraceTime']),
     ...(o.plugins ? { plugins: o.plugins } : {}),
-  });
+    }),
+  );
 }

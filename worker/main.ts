@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE as never,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     earlyEvents: config.WORKER_EARLY_EVENTS,
+    workflowStackTraces: config.WORKER_WORKFLOW_STACK_TRACES,
     workflowBundle: { codePath: bundle.codePath },
   });
   // Runtime.install's default shutdown signals (SIGINT, SIGTERM) make the worker drain and stop.
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
       address: config.TEMPORAL_ADDRESS,
       startupMs: Math.round(performance.now()),
       stagesMs: { imported: importedMs, connected: connectedMs },
+      // Off by default (the Temporal UI's Stack Trace tab then says they are not enabled).
+      workflowStackTraces: config.WORKER_WORKFLOW_STACK_TRACES,
       // CPU time spent to get here: what the start costs on a machine with a core to spare.
       cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     },

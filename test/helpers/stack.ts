@@ -16,6 +16,8 @@ export interface StackOptions {
   maxActivities?: number;
   /** Early writes of the events a workflow drafts (default on, as for `npm run worker`). */
   earlyEvents?: boolean;
+  /** Promise stack traces in the workflow threads (default off, as for `npm run worker`). */
+  workflowStackTraces?: boolean;
   bodyLimit?: string;
   rateLimitPerMinute?: number;
   /** Start a worker with the stack (default true). */
@@ -77,6 +79,7 @@ export async function startStack(o: StackOptions) {
       shutdownGraceTime: '2s',
       roles: extra.roles,
       earlyEvents: o.earlyEvents,
+      workflowStackTraces: o.workflowStackTraces,
     });
     const entry = { worker, running: worker.run(), connection: nativeConnection };
     workers.push(entry);
