@@ -56,25 +56,28 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
       },
     },
   };
-  return withWorkflowThreads({ stackTraces: o.workflowStackTraces ?? WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES }, () =>
-    Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: o.taskQueue,
-    ...(roles.workflows ? workflows : {}),
-    ...(roles.workflows ? { sinks } : {}),
-    ...(roles.activities ? { activities: createActivities({ ...o.deps, events }) } : {}),
-    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions:
-      o.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS,
-    maxConcurrentLocalActivityExecutions: 50,
-    maxCachedWorkflows: o.maxCachedWorkflows ?? WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS,
-    // Cancellation reaches an activity on its next heartbeat; keep that under a second.
-    maxHeartbeatThrottleInterval: '500ms',
-    defaultHeartbeatThrottleInterval: '500ms',
-    shutdownGraceTime:
-      o.shutdownGraceTime ?? (WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE as WorkerOptions['shutdownGraceTime']),
-    ...(o.plugins ? { plugins: o.plugins } : {}),
-    }),
+  return withWorkflowThreads(
+    { stackTraces: o.workflowStackTraces ?? WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES },
+    () =>
+      Worker.create({
+        connection: o.connection,
+        namespace: o.namespace,
+        taskQueue: o.taskQueue,
+        ...(roles.workflows ? workflows : {}),
+        ...(roles.workflows ? { sinks } : {}),
+        ...(roles.activities ? { activities: createActivities({ ...o.deps, events }) } : {}),
+        maxConcurrentActivityTaskExecutions:
+          o.maxConcurrentActivityTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_ACTIVITIES,
+        maxConcurrentWorkflowTaskExecutions:
+          o.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.WORKER_MAX_WORKFLOW_TASKS,
+        maxConcurrentLocalActivityExecutions: 50,
+        maxCachedWorkflows: o.maxCachedWorkflows ?? WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS,
+        // Cancellation reaches an activity on its next heartbeat; keep that under a second.
+        maxHeartbeatThrottleInterval: '500ms',
+        defaultHeartbeatThrottleInterval: '500ms',
+        shutdownGraceTime:
+          o.shutdownGraceTime ?? (WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE as WorkerOptions['shutdownGraceTime']),
+        ...(o.plugins ? { plugins: o.plugins } : {}),
+      }),
   );
 }

@@ -13,11 +13,27 @@ const v8 = require('node:v8');
 
 // Only the SDK's call fails (GlobalHandlers.setPromiseHook in vm-shared.js), and only once: Node's
 // own AsyncLocalStorage, which the SDK's cancellation scopes use in this thread, creates promise
-// hooks through the same function and must keep working.
+// hooks through the same function and must keep working. The caller is told by its file name from
+// V8's call sites, which source maps (--enable-source-maps) never rewrite.
 const SDK_CALLER = path.join('@temporalio', 'worker', 'lib', 'workflow', 'vm-shared.js');
 const createHook = v8.promiseHooks.createHook;
+
+function callerFiles() {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_error, callSites) => callSites;
+  Error.stackTraceLimit = 10;
+  try {
+    const callSites = new Error().stack;
+    return Array.isArray(callSites) ? callSites.map((c) => c.getFileName() ?? '') : [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
 v8.promiseHooks.createHook = function (hooks) {
-  if (!(new Error().stack ?? '').includes(SDK_CALLER)) return createHook.call(this, hooks);
+  if (!callerFiles().some((file) => file.endsWith(SDK_CALLER))) return createHook.call(this, hooks);
   v8.promiseHooks.createHook = createHook;
   throw new Error('workflow stack traces are off (WORKER_WORKFLOW_STACK_TRACES=false)');
 };
