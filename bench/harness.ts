@@ -6,7 +6,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { pino } from 'pino';
 import { createApp } from '../api/index.js';
 import { startScratchServices } from '../dev/services.js';
-import { createSql, connectClient, type Sql } from '../infra/index.js';
+import { configSchema, createSql, connectClient, type Sql } from '../infra/index.js';
 import { createSseParser } from '../events/index.js';
 import { bundleWorkflows } from '../bundle/index.js';
 import { createWorker } from '../worker/index.js';
@@ -88,10 +88,12 @@ export async function startBench(o: HarnessOptions): Promise<{ bench: Bench; sto
       workflowBundle: bundle,
       shutdownGraceTime: '5s',
       maxCachedWorkflows: o.maxCachedWorkflows,
-      // As for `npm run worker`: the same variables turn early event writes off and workflow stack
-      // traces on (to measure them).
-      earlyEvents: process.env.WORKER_EARLY_EVENTS !== 'false',
-      workflowStackTraces: process.env.WORKER_WORKFLOW_STACK_TRACES === 'true',
+      // As for `npm run worker`, read the same way: the same variables turn early event writes off
+      // and workflow stack traces on (to measure them).
+      earlyEvents: configSchema.shape.WORKER_EARLY_EVENTS.parse(process.env.WORKER_EARLY_EVENTS),
+      workflowStackTraces: configSchema.shape.WORKER_WORKFLOW_STACK_TRACES.parse(
+        process.env.WORKER_WORKFLOW_STACK_TRACES,
+      ),
       sinks: { probe: { activation: { fn: (_info, at: number) => void activationToSink.push(Date.now() - at) } } },
     });
     const running = worker.run();

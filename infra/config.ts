@@ -20,8 +20,16 @@ export const WORKER_DEFAULTS = {
   WORKER_MAX_WORKFLOW_TASKS: 40,
   WORKER_SHUTDOWN_GRACE: '30s',
   WORKER_MAX_CACHED_WORKFLOWS: 500,
+  WORKER_EARLY_EVENTS: true,
   WORKER_WORKFLOW_STACK_TRACES: false,
 } as const;
+
+/** A switch read from the environment: exactly `true` or `false`, else `fallback`. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
 
 export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -49,15 +57,9 @@ export const configSchema = z.object({
   WORKER_SHUTDOWN_GRACE: z.string().default(WORKER_DEFAULTS.WORKER_SHUTDOWN_GRACE),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(WORKER_DEFAULTS.WORKER_MAX_CACHED_WORKFLOWS),
   /** Store events drafted in a workflow as each activation ends (worker/create-worker.ts); `false` turns it off. */
-  WORKER_EARLY_EVENTS: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
+  WORKER_EARLY_EVENTS: flag(WORKER_DEFAULTS.WORKER_EARLY_EVENTS),
   /** Promise stack traces in workflow threads, for the stack trace query (worker/workflow-threads.ts); off by default. */
-  WORKER_WORKFLOW_STACK_TRACES: z
-    .enum(['true', 'false'])
-    .default(WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES ? 'true' : 'false')
-    .transform((v) => v === 'true'),
+  WORKER_WORKFLOW_STACK_TRACES: flag(WORKER_DEFAULTS.WORKER_WORKFLOW_STACK_TRACES),
   RETENTION_DAYS: z.coerce.number().min(0).default(30),
   SSE_MAX_STREAMS: z.coerce.number().int().positive().default(1000),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(100),

@@ -50,9 +50,9 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     events: {
       drafted: {
         fn:
-          o.earlyEvents === false
-            ? () => undefined
-            : (info, runId, drafts) => events.drafted(runId, drafts, info.workflowId),
+          (o.earlyEvents ?? WORKER_DEFAULTS.WORKER_EARLY_EVENTS)
+            ? (info, runId, drafts) => events.drafted(runId, drafts, info.workflowId)
+            : () => undefined,
       },
     },
   };

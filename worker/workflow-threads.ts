@@ -8,7 +8,10 @@ const require = createRequire(import.meta.url);
 /** The Temporal SDK's workflow thread: `Worker.create` starts its threads from this file (threaded-vm.js). */
 export const SDK_WORKFLOW_THREAD = require.resolve('@temporalio/worker/lib/workflow/workflow-worker-thread');
 
-/** What each workflow thread loads first when stack traces are off (the reason is in the file). */
+/**
+ * What each workflow thread loads first when stack traces are off (the reason is in the file). By
+ * way of `../worker/`: this module also runs bundled as dist/worker.mjs (worker/build.ts).
+ */
 export const THREAD_PRELOAD = fileURLToPath(new URL('../worker/workflow-thread-preload.cjs', import.meta.url));
 
 /** The stack-trace setting of the `Worker.create` call under way, so concurrent creates keep theirs. */
@@ -25,20 +28,30 @@ let wrapped = false;
  * of `node:worker_threads` (which the SDK reads at each `new Worker`) is wrapped once per process,
  * and only threads of `SDK_WORKFLOW_THREAD` started inside `create` with stack traces off get it.
  */
-export async function withWorkflowThreads<T>(o: { stackTraces: boolean }, create: () => Promise<T>): Promise<T> {
+export function withWorkflowThreads<T>(o: { stackTraces: boolean }, create: () => Promise<T>): Promise<T> {
   if (!wrapped) wrapWorkerThreads();
   return setting.run({ stackTraces: o.stackTraces }, create);
 }
 
+/**
+ * The options a thread of `filename` starts with, inside the `withWorkflowThreads` call under way:
+ * the SDK's workflow threads with stack traces off get the preload, every other thread `options`.
+ */
+export function workflowThreadOptions(
+  filename: string | URL,
+  options?: workerThreads.WorkerOptions,
+): workerThreads.WorkerOptions | undefined {
+  if (setting.getStore()?.stackTraces !== false || String(filename) !== SDK_WORKFLOW_THREAD) return options;
+  // An explicit execArgv replaces the inherited one, which the SDK's thread does not need (it runs
+  // plain JavaScript: no tsx; V8 flags stay process-wide).
+  return { ...options, execArgv: ['--require', THREAD_PRELOAD] };
+}
+
 function wrapWorkerThreads(): void {
   wrapped = true;
-  const Original = workerThreads.Worker;
-  class Thread extends Original {
+  class Thread extends workerThreads.Worker {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
-      const off = setting.getStore()?.stackTraces === false && String(filename) === SDK_WORKFLOW_THREAD;
-      // An explicit execArgv replaces the inherited one, which the SDK's thread does not need
-      // (it runs plain JavaScript: no tsx; V8 flags stay process-wide).
-      super(filename, off ? { ...options, execArgv: ['--require', THREAD_PRELOAD] } : options);
+      super(filename, workflowThreadOptions(filename, options));
     }
   }
   workerThreads.Worker = Thread;

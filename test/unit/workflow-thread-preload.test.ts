@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { THREAD_PRELOAD } from '../../worker/workflow-threads.js';
+import {
+  SDK_WORKFLOW_THREAD,
+  THREAD_PRELOAD,
+  withWorkflowThreads,
+  workflowThreadOptions,
+} from '../../worker/workflow-threads.js';
 
 /**
  * Runs, in a thread loaded the way worker/workflow-threads.ts loads the SDK's workflow threads,
@@ -36,5 +41,29 @@ describe('the workflow threads preload (WORKER_WORKFLOW_STACK_TRACES=false)', ()
 
   it('still finds the SDK as the caller with source maps on (they rewrite formatted stacks)', async () => {
     expect(await thread({ preload: true, sourceMaps: true })).toEqual({ hook: false, storage: 'kept' });
+  });
+});
+
+describe('which threads get the preload (worker/workflow-threads.ts)', () => {
+  const preload = { execArgv: ['--require', THREAD_PRELOAD] };
+
+  it("gives it to the SDK's workflow threads of a create with stack traces off, even while another create runs", async () => {
+    // Two creates at once, as two workers of one process start: each sees its own setting after its awaits.
+    const started = (stackTraces: boolean) =>
+      withWorkflowThreads({ stackTraces }, async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        return workflowThreadOptions(SDK_WORKFLOW_THREAD, { stdout: false });
+      });
+    expect(await Promise.all([started(false), started(true)])).toEqual([
+      { stdout: false, ...preload },
+      { stdout: false },
+    ]);
+  });
+
+  it('leaves other threads, and threads started outside a create, as they are', async () => {
+    expect(await withWorkflowThreads({ stackTraces: false }, async () => workflowThreadOptions('/other.js'))).toBe(
+      undefined,
+    );
+    expect(workflowThreadOptions(SDK_WORKFLOW_THREAD)).toBe(undefined);
   });
 });
